@@ -46,6 +46,8 @@ export interface ObservedContainer {
   logPath: string;
   /** The annotations the container was created with (termination message path, grace period, ...). */
   annotations: Record<string, string>;
+  /** The container's mounts as the runtime reports them, so the termination message can be read from the host side. */
+  mounts?: { containerPath: string; hostPath: string }[];
 }
 
 export interface ObservedPod {
