@@ -28,6 +28,11 @@ export const MANAGED_BY_LABEL = 'mini-kubelet.io/managed-by';
 export const MANAGED_BY_VALUE = 'mini-kubelet';
 /** Which node (agent instance) created the object, so two agents on one runtime stay apart. */
 export const NODE_NAME_LABEL = 'mini-kubelet.io/node-name';
+/**
+ * Container annotation: the host-side path of the file mounted at the container's
+ * terminationMessagePath, written by the executor so the status code can read the message after exit.
+ */
+export const TERMINATION_MESSAGE_HOST_PATH_ANNOTATION = 'mini-kubelet.io/termination-message-host-path';
 /** Which kind of container: "init", "sidecar" (restartable init) or "regular". */
 export const CONTAINER_TYPE_LABEL = 'mini-kubelet.io/container-type';
 
