@@ -10,6 +10,12 @@ export interface ContainerToStart {
   restartCount: number;
   /** Why it is started, for logs and events ("not started yet", "exited with 1, restartPolicy Always", ...). */
   reason: string;
+  /**
+   * Set when an earlier instance of this container exited: the executor calls
+   * crashLoopBackOff.next(key, eventTime) as it starts the container (the kubelet's doBackOff),
+   * so the NEXT restart waits. eventTime is that instance's finishedAt (unix ms).
+   */
+  backOff?: { key: string; eventTime: number };
 }
 
 export interface ContainerToKill {
