@@ -1,0 +1,123 @@
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /manifests/errors.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encodePodList, statusBody } from './encode.js';
+import { servePodWatch } from './pod-watch.js';
+import type { PodViewSource, ServerLogger } from './types.js';
+
+export interface ReadOnlyServerOptions {
+  /** Default 127.0.0.1: the port is unauthenticated, so it stays on loopback unless asked. */
+  address?: string;
+  /** The kubelet's --read-only-port (default 10255); 0 disables the server, as in the kubelet. */
+  port: number;
+  /** Tests: listen on a port the OS picks instead of `port`. */
+  anyPort?: boolean;
+  source: PodViewSource;
+  logger: ServerLogger;
+}
+
+export interface ReadOnlyServer {
+  /** The port listened on; 0 when disabled. */
+  port: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_READ_ONLY_PORT = 10255;
+
+function sendJSON(res: http.ServerResponse, code: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
+  res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendText(res: http.ServerResponse, code: number, text: string) {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}
+
+function isWatch(url: URL): boolean {
+  const w = url.searchParams.get('watch');
+  return w === 'true' || w === '1';
+}
+
+function route(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  opts: ReadOnlyServerOptions,
+  watches: Set<() => void>,
+): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJSON(res, 405, statusBody(405, 'MethodNotAllowed', `the read-only port does not allow ${req.method}`), {
+      Allow: 'GET, HEAD',
+    });
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://read-only.invalid');
+  const { source } = opts;
+  switch (url.pathname) {
+    case '/healthz': {
+      // The kubelet's healthz answers a bare "ok", and the failing check's message otherwise.
+      const h = source.healthz();
+      sendText(res, h.ok ? 200 : 500, h.ok ? 'ok' : h.message);
+      return;
+    }
+    case '/pods':
+    case '/pods/watch': {
+      if (url.pathname === '/pods/watch' || isWatch(url)) {
+        const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
+        const stop = servePodWatch(res, source, opts.logger, { bookmarks });
+        watches.add(stop);
+        res.on('close', () => watches.delete(stop));
+        return;
+      }
+      sendJSON(res, 200, encodePodList(source.pods()));
+      return;
+    }
+    case '/manifests/errors':
+      sendJSON(res, 200, { items: source.rejected() });
+      return;
+    default:
+      sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+  }
+}
+
+/** Starts the read-only server; resolves once it listens (or at once when the port is 0). */
+export async function startReadOnlyServer(opts: ReadOnlyServerOptions): Promise<ReadOnlyServer> {
+  const { logger } = opts;
+  if (opts.port === 0 && !opts.anyPort) {
+    logger.info({}, 'read-only server disabled (--read-only-port=0)');
+    return { port: 0, close: async () => {} };
+  }
+  const watches = new Set<() => void>();
+  const server = http.createServer((req, res) => {
+    try {
+      route(req, res, opts, watches);
+    } catch (err) {
+      logger.error({ err, path: req.url }, 'read-only server: request failed');
+      if (!res.headersSent) sendJSON(res, 500, statusBody(500, 'InternalError', String((err as Error)?.message ?? err)));
+      else res.destroy();
+    }
+    res.on('finish', () => logger.debug({ method: req.method, path: req.url, code: res.statusCode }, 'read-only request'));
+  });
+  const address = opts.address ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.anyPort ? 0 : opts.port, address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ address, port }, 'read-only server listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Watches never end by themselves; end them so close() does not wait on open streams.
+        for (const stop of [...watches]) stop();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // A request still in flight gets a moment to finish, then its connection is cut.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      }),
+  };
+}
