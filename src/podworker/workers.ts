@@ -1,0 +1,204 @@
+// One serialized worker per pod UID: events coalesce into the latest state, and runtime work is bounded across pods by a p-queue.
+//
+// The kubelet's podWorkers (pod_workers.go) in small: every pod has its own loop, so one slow pod
+// never blocks another; an update that arrives while a sync runs is not queued behind it but folded
+// into the state (the latest spec wins), and the loop simply runs once more.
+import type { V1Pod } from '@kubernetes/client-node';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { hasWork, transition, type PodWorkerEvent, type PodWorkerState, type TerminationReason } from './state.js';
+
+/** What a sync of a live pod reports back to its worker. */
+export interface SyncPodResult {
+  /** The pod reached Succeeded or Failed: tear its sandbox down and stop syncing. */
+  terminal: boolean;
+  /** Sync again after this long at the latest (a back-off expiring, for instance). */
+  resyncAfterMs?: number;
+}
+
+/** The three kinds of work a worker does, one per state (kubelet: SyncPod, SyncTerminatingPod, SyncTerminatedPod). */
+export interface PodSyncer {
+  syncPod(pod: V1Pod, signal: AbortSignal): Promise<SyncPodResult>;
+  syncTerminatingPod(pod: V1Pod, gracePeriodSeconds: number, reason: TerminationReason): Promise<void>;
+  /** Remove what is left of a pod that will not run again (containers, sandboxes, pod dirs). */
+  syncTerminatedPod(pod: V1Pod, reason: TerminationReason): Promise<void>;
+}
+
+export interface PodWorkersOptions {
+  syncer: PodSyncer;
+  logger: Logger;
+  /** How many pods may talk to the runtime at once. */
+  concurrency: number;
+  /** Every pod is synced at least this often even when nothing happened (kubelet --sync-frequency). */
+  syncFrequencyMs: number;
+  /** Delay before retrying a sync that threw (kubelet: backOffPeriod). */
+  errorRetryMs?: number;
+}
+
+interface Worker {
+  uid: string;
+  state: PodWorkerState;
+  /** Set when the state changed (or a resync is due) since the loop last looked. */
+  dirty: boolean;
+  running: boolean;
+  /** Aborted when a kill arrives, so a running sync stops between steps. */
+  abort: AbortController;
+  resyncTimer?: NodeJS.Timeout;
+  /** The same UID was added again while it was being torn down (kubelet: restartRequested). */
+  restartRequested?: V1Pod;
+}
+
+export class PodWorkers {
+  private readonly workers = new Map<string, Worker>();
+  private readonly queue: PQueue;
+  private readonly errorRetryMs: number;
+  private stopped = false;
+
+  constructor(private readonly opts: PodWorkersOptions) {
+    this.queue = new PQueue({ concurrency: opts.concurrency });
+    this.errorRetryMs = opts.errorRetryMs ?? 10_000;
+  }
+
+  /** A pod was added or changed in its source. */
+  updatePod(pod: V1Pod): void {
+    const uid = pod.metadata!.uid!;
+    const w = this.workers.get(uid);
+    if (!w) {
+      this.workers.set(uid, this.newWorker(uid, { kind: 'syncing', pod }));
+      this.wake(uid);
+      return;
+    }
+    if (w.state.kind !== 'syncing') {
+      // Being torn down after a deletion: this UID starts again only once the teardown completes.
+      // A pod that merely finished stays finished.
+      if (w.state.reason !== 'finished') w.restartRequested = pod;
+      return;
+    }
+    this.apply(w, { type: 'update', pod });
+  }
+
+  /** A pod must stop: deleted from its source, finished, or orphaned in the runtime. */
+  killPod(pod: V1Pod, reason: TerminationReason, gracePeriodSeconds?: number): void {
+    const uid = pod.metadata!.uid!;
+    let w = this.workers.get(uid);
+    if (!w) {
+      // An orphan (known to the runtime only): start its worker directly in the kill path.
+      w = this.newWorker(uid, { kind: 'syncing', pod });
+      this.workers.set(uid, w);
+    }
+    if (reason === 'deleted') w.restartRequested = undefined;
+    w.abort.abort();
+    this.apply(w, { type: 'kill', pod, reason, gracePeriodSeconds });
+  }
+
+  /** Something happened to the pod in the runtime (a PLEG event): sync it soon. */
+  wake(uid: string): void {
+    const w = this.workers.get(uid);
+    if (!w || this.stopped) return;
+    w.dirty = true;
+    if (!w.running) void this.run(w);
+  }
+
+  isKnown(uid: string): boolean {
+    return this.workers.has(uid);
+  }
+
+  state(uid: string): PodWorkerState | undefined {
+    return this.workers.get(uid)?.state;
+  }
+
+  uids(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  /** Resolves when no worker has work queued or running (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while ([...this.workers.values()].some((w) => w.running || (w.dirty && !this.stopped))) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Stop scheduling new work; running steps finish. Pods keep running in the runtime. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const w of this.workers.values()) clearTimeout(w.resyncTimer);
+    await this.queue.onIdle();
+  }
+
+  private newWorker(uid: string, state: PodWorkerState): Worker {
+    return { uid, state, dirty: true, running: false, abort: new AbortController() };
+  }
+
+  private apply(w: Worker, event: PodWorkerEvent): void {
+    const before = w.state.kind;
+    w.state = transition(w.state, event);
+    if (before !== w.state.kind) this.opts.logger.debug({ uid: w.uid, from: before, to: w.state.kind }, 'pod worker state');
+    this.wake(w.uid);
+  }
+
+  private async run(w: Worker): Promise<void> {
+    w.running = true;
+    try {
+      while (w.dirty && !this.stopped) {
+        w.dirty = false;
+        clearTimeout(w.resyncTimer);
+        const state = w.state;
+        await this.queue.add(() => this.step(w, state));
+      }
+    } finally {
+      w.running = false;
+    }
+    this.forgetIfDone(w);
+  }
+
+  /** One unit of work for the state the worker is in. Never throws: a failure schedules a retry. */
+  private async step(w: Worker, state: PodWorkerState): Promise<void> {
+    const log = this.opts.logger.child({ pod: podRef(state.pod), uid: w.uid });
+    try {
+      switch (state.kind) {
+        case 'syncing': {
+          if (w.abort.signal.aborted) w.abort = new AbortController();
+          const result = await this.opts.syncer.syncPod(state.pod, w.abort.signal);
+          if (w.state !== state) return; // a newer state arrived meanwhile; the loop runs again
+          if (result.terminal) return this.apply(w, { type: 'synced', terminal: true });
+          this.scheduleResync(w, Math.min(result.resyncAfterMs ?? Infinity, this.opts.syncFrequencyMs));
+          return;
+        }
+        case 'terminating':
+          await this.opts.syncer.syncTerminatingPod(state.pod, state.gracePeriodSeconds, state.reason);
+          // A kill that arrived meanwhile only shortened the grace period; we are done either way.
+          w.state = transition(w.state, { type: 'terminatingDone' });
+          w.dirty = true;
+          return;
+        case 'terminated':
+          if (!hasWork(state)) return;
+          await this.opts.syncer.syncTerminatedPod(state.pod, state.reason);
+          w.state = transition(w.state, { type: 'removedDone' });
+          return;
+      }
+    } catch (err) {
+      log.error({ err, state: state.kind }, `pod worker step failed; retrying in ${this.errorRetryMs / 1000}s`);
+      this.scheduleResync(w, this.errorRetryMs);
+    }
+  }
+
+  private scheduleResync(w: Worker, afterMs: number): void {
+    clearTimeout(w.resyncTimer);
+    if (this.stopped || !Number.isFinite(afterMs)) return;
+    w.resyncTimer = setTimeout(() => this.wake(w.uid), Math.max(0, afterMs));
+    w.resyncTimer.unref?.();
+  }
+
+  /** Drop a worker whose pod is fully removed; start it afresh if the same UID came back meanwhile. */
+  private forgetIfDone(w: Worker): void {
+    if (w.state.kind !== 'terminated' || !w.state.removed || w.running) return;
+    clearTimeout(w.resyncTimer);
+    this.workers.delete(w.uid);
+    const again = w.restartRequested;
+    if (again && !this.stopped) this.updatePod(again);
+  }
+}
+
+export function podRef(pod: V1Pod): string {
+  return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? '?'}`;
+}
