@@ -1,0 +1,111 @@
+// Makes sure a container's image is on the node, following imagePullPolicy, with per-image back-off (the kubelet's images.EnsureImageExists).
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { CriRuntime, Image, PodSandboxConfig } from '../cri/types.js';
+import { containerFieldPath, type EventRecorder } from '../events/recorder.js';
+import { imagePullKey, type BackOff } from './backoff.js';
+
+export type EnsureImageResult =
+  | { ok: true; imageRef: string; image: Image | undefined }
+  | { ok: false; reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName'; message: string };
+
+export interface ImageManagerOptions {
+  cri: CriRuntime;
+  /** Back-off per image and pod: 10s doubling to 300s, as the kubelet's imageBackOff. */
+  backOff: BackOff;
+  recorder: EventRecorder;
+  logger: Logger;
+  clock: () => number;
+  /** kubelet --serialize-image-pulls (default true): one pull at a time. */
+  serializeImagePulls: boolean;
+  /** How often a long pull logs that it is still going. */
+  progressEveryMs?: number;
+}
+
+/** kubelet: applyDefaultImageTag. A reference without tag or digest means :latest. */
+export function withDefaultTag(image: string): string {
+  if (image.includes('@')) return image;
+  const lastSlash = image.lastIndexOf('/');
+  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
+}
+
+export class ImageManager {
+  private readonly pulls: PQueue;
+
+  constructor(private readonly opts: ImageManagerOptions) {
+    this.pulls = new PQueue({ concurrency: opts.serializeImagePulls ? 1 : Infinity });
+  }
+
+  async ensureImageExists(pod: V1Pod, container: V1Container, sandboxConfig?: PodSandboxConfig): Promise<EnsureImageResult> {
+    const { cri, recorder, backOff, clock } = this.opts;
+    const fieldPath = containerFieldPath(pod, container.name);
+    const spec = container.image?.trim() ?? '';
+    if (spec === '') return { ok: false, reason: 'InvalidImageName', message: 'container image is empty' };
+    const image = withDefaultTag(spec);
+    const policy = container.imagePullPolicy ?? 'IfNotPresent';
+
+    const present = await cri.imageStatus({ image });
+    if (present && policy !== 'Always') {
+      recorder.event(pod, 'Normal', 'Pulled', `Container image "${spec}" already present on machine`, fieldPath);
+      return { ok: true, imageRef: present.id, image: present };
+    }
+    if (!present && policy === 'Never') {
+      const message = `Container image "${spec}" is not present with pull policy of Never`;
+      recorder.event(pod, 'Warning', 'ErrImageNeverPull', message, fieldPath);
+      return { ok: false, reason: 'ErrImageNeverPull', message };
+    }
+
+    const key = imagePullKey(pod, image);
+    if (backOff.isInBackOffSince(key, clock())) {
+      const message = `Back-off pulling image "${spec}"`;
+      recorder.event(pod, 'Normal', 'BackOff', message, fieldPath);
+      return { ok: false, reason: 'ImagePullBackOff', message };
+    }
+
+    recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${spec}"`, fieldPath);
+    const queuedAt = clock();
+    try {
+      const { imageRef, startedAt } = await this.pulls.add(async () => {
+        const startedAt = clock();
+        return { imageRef: await this.pullWithProgress(image, sandboxConfig), startedAt };
+      }) as { imageRef: string; startedAt: number };
+      const done = clock();
+      const pulled = await cri.imageStatus({ image });
+      const size = pulled ? ` Image size: ${pulled.size} bytes.` : '';
+      recorder.event(
+        pod,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${spec}" in ${secs(done - startedAt)} (${secs(done - queuedAt)} including waiting).${size}`,
+        fieldPath,
+      );
+      backOff.reset(key);
+      return { ok: true, imageRef: pulled?.id ?? imageRef, image: pulled };
+    } catch (err) {
+      backOff.next(key, clock());
+      const detail = err instanceof Error ? err.message : String(err);
+      recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${spec}": ${detail}`, fieldPath);
+      return { ok: false, reason: 'ErrImagePull', message: `Failed to pull image "${spec}": ${detail}` };
+    }
+  }
+
+  /** CRI PullImage has no progress stream, so a long pull at least says it is still going. */
+  private async pullWithProgress(image: string, sandboxConfig?: PodSandboxConfig): Promise<string> {
+    const started = this.opts.clock();
+    const every = this.opts.progressEveryMs ?? 10_000;
+    const timer = setInterval(() => {
+      this.opts.logger.info({ image, elapsed: secs(this.opts.clock() - started) }, 'still pulling image');
+    }, every);
+    timer.unref?.();
+    try {
+      return await this.opts.cri.pullImage({ image }, undefined, sandboxConfig);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}
+
+function secs(ms: number): string {
+  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
+}
