@@ -1,0 +1,154 @@
+// Carries a PodActions plan out against the runtime, in the kubelet's SyncPod order; it decides nothing the planner did not.
+//
+// Order (kuberuntime_manager.go SyncPod): kill the pod or the listed containers, create the
+// sandbox if asked, then start containers in plan order (sidecars and the next init container
+// first, then the app containers), recording why any container is not running.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { PodSandboxConfig } from '../cri/types.js';
+import { containerFieldPath } from '../events/recorder.js';
+import { POD_UID_LABEL } from '../runtime/labels.js';
+import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
+import type { ContainerKind, PodActions } from './actions.js';
+import type { ExecutorDeps } from './deps.js';
+import { killContainer, killPod } from './kill.js';
+import { errorMessage, startContainer, type SandboxInfo } from './start-container.js';
+import { podGracePeriodSeconds } from './state.js';
+import { generatePodSandboxConfig } from './translate/sandbox-config.js';
+
+/** kubelet: backOffPeriod, how soon a sync that hit an error is retried. */
+export const ERROR_RESYNC_MS = 10_000;
+
+export interface ExecuteResult {
+  /** Why containers are not running after this sync, by name: the new reasonCache entries. */
+  waiting: Map<string, ContainerWaitingReason>;
+  /** Containers started (or found already started) in this sync: their old reasons are cleared. */
+  started: string[];
+  /** Whether the runtime was changed, so the observed state must be refreshed. */
+  changed: boolean;
+  /** Sync again after this long at the latest. */
+  resyncAfterMs?: number;
+}
+
+export async function executePodActions(
+  pod: V1Pod,
+  actions: PodActions,
+  observed: ObservedPod | undefined,
+  deps: ExecutorDeps,
+  signal: AbortSignal,
+): Promise<ExecuteResult> {
+  const result: ExecuteResult = { waiting: new Map(), started: [], changed: false };
+  const resyncIn = (ms: number) => (result.resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, Math.max(ms, 0)));
+  const grace = podGracePeriodSeconds(pod);
+
+  // Step 1: kill what must go.
+  if (actions.killPod) {
+    if (actions.createSandbox && observed?.sandboxes.length) {
+      deps.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    }
+    await killPod(pod, observed, grace, deps);
+    result.changed = true;
+  } else {
+    for (const k of actions.containersToKill) {
+      const c = observed?.containers.find((o) => o.id === k.containerId);
+      if (c) await killContainer(pod, c, grace, k.message, deps);
+      result.changed = true;
+    }
+  }
+
+  // Crash-looping containers wait; say so and come back when their back-off ends.
+  for (const b of actions.containersInBackOff) {
+    const message = b.message || `back-off restarting failed container=${b.name} pod=${podDesc(pod)}`;
+    result.waiting.set(b.name, { reason: 'CrashLoopBackOff', message });
+    deps.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${b.name} in pod ${podDesc(pod)}`, containerFieldPath(pod, b.name));
+    resyncIn(b.until - deps.clock());
+  }
+  if (actions.containersToStart.length === 0 && !actions.createSandbox) return result;
+
+  // Step 2: volumes and the sandbox.
+  const sandbox = await ensureSandbox(pod, actions, observed, deps, result);
+  if (!sandbox) {
+    resyncIn(ERROR_RESYNC_MS);
+    return result;
+  }
+
+  // Step 3: containers, in plan order.
+  for (const action of actions.containersToStart) {
+    if (signal.aborted) break;
+    const spec = containerSpec(pod, action.name, action.kind);
+    if (!spec) continue;
+    // kubelet doBackOff: each restart lengthens the next back-off, counted from the last exit.
+    if (action.backOff) deps.crashLoopBackOff.next(action.backOff.key, action.backOff.eventTime);
+    const failure = await startContainer(pod, spec, action, sandbox, deps);
+    result.changed = true;
+    if (failure) {
+      result.waiting.set(action.name, failure);
+      resyncIn(ERROR_RESYNC_MS);
+      // An init container that cannot start holds back everything after it.
+      if (action.kind === 'init') break;
+    } else {
+      result.started.push(action.name);
+    }
+  }
+  return result;
+}
+
+async function ensureSandbox(
+  pod: V1Pod,
+  actions: PodActions,
+  observed: ObservedPod | undefined,
+  deps: ExecutorDeps,
+  result: ExecuteResult,
+): Promise<SandboxInfo | undefined> {
+  const notCreated = (message: string) => {
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      if (!result.waiting.has(c.name)) result.waiting.set(c.name, { reason: 'ContainerCreating', message });
+    }
+    return undefined;
+  };
+  try {
+    await deps.volumes.setUpPod(pod);
+  } catch (err) {
+    deps.recorder.event(pod, 'Warning', 'FailedMount', errorMessage(err));
+    return notCreated(errorMessage(err));
+  }
+  const newest = observed?.sandboxes[0];
+  const attempt = actions.createSandbox ? actions.attempt : (newest?.attempt ?? 0);
+  let config: PodSandboxConfig;
+  try {
+    config = generatePodSandboxConfig(pod, attempt, deps.sandboxOptions);
+  } catch (err) {
+    deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
+    return notCreated(errorMessage(err));
+  }
+  if (!actions.createSandbox) {
+    return { id: actions.sandboxId, config, podIPs: podIPsOf(pod, newest?.ips ?? [], deps.hostIP) };
+  }
+  try {
+    // A RunPodSandbox that timed out may still have succeeded: reuse its sandbox rather than make a second.
+    const existing = (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid! } })).find(
+      (s) => s.metadata.attempt === attempt && s.state === 'SANDBOX_READY',
+    );
+    const id = existing?.id ?? (await deps.cri.runPodSandbox(config));
+    result.changed = true;
+    const status = await deps.cri.podSandboxStatus(id);
+    const ips = [status.network?.ip, ...(status.network?.additionalIps ?? []).map((a) => a.ip)].filter((ip): ip is string => !!ip);
+    return { id, config, podIPs: podIPsOf(pod, ips, deps.hostIP) };
+  } catch (err) {
+    deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
+    return notCreated(`Failed to create pod sandbox: ${errorMessage(err)}`);
+  }
+}
+
+function containerSpec(pod: V1Pod, name: string, kind: ContainerKind): V1Container | undefined {
+  const list = kind === 'regular' ? pod.spec?.containers : pod.spec?.initContainers;
+  return list?.find((c) => c.name === name);
+}
+
+function podDesc(pod: V1Pod): string {
+  return `${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+}
+
+/** A host-network pod has the node's address (kubelet: generateAPIPodStatus for hostNetwork). */
+function podIPsOf(pod: V1Pod, sandboxIPs: string[], hostIP: string): string[] {
+  return pod.spec?.hostNetwork && sandboxIPs.length === 0 ? [hostIP] : sandboxIPs;
+}

@@ -1,0 +1,114 @@
+// Starts one container: image, mounts, config, CreateContainer (idempotently), StartContainer (the kubelet's startContainer).
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { ContainerConfig, Image, PodSandboxConfig } from '../cri/types.js';
+import { containerFieldPath } from '../events/recorder.js';
+import { CONTAINER_NAME_LABEL, POD_UID_LABEL, TERMINATION_MESSAGE_HOST_PATH_ANNOTATION } from '../runtime/labels.js';
+import type { ContainerWaitingReason } from '../runtime/types.js';
+import { VolumeError } from '../volumes/manager.js';
+import type { ContainerToStart } from './actions.js';
+import type { ExecutorDeps } from './deps.js';
+import { ContainerConfigError, generateContainerConfig } from './translate/container-config.js';
+
+export interface SandboxInfo {
+  id: string;
+  config: PodSandboxConfig;
+  podIPs: string[];
+}
+
+/** Returns undefined when the container runs, or why it does not (the reasonCache entry). */
+export async function startContainer(
+  pod: V1Pod,
+  spec: V1Container,
+  action: ContainerToStart,
+  sandbox: SandboxInfo,
+  deps: ExecutorDeps,
+): Promise<ContainerWaitingReason | undefined> {
+  const { cri, recorder } = deps;
+  const fieldPath = containerFieldPath(pod, spec.name);
+  const fail = (reason: string, message: string): ContainerWaitingReason => {
+    recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`, fieldPath);
+    return { reason, message };
+  };
+
+  // Step 1: the image (kubelet: EnsureImageExists).
+  const image = await deps.images.ensureImageExists(pod, spec, sandbox.config);
+  if (!image.ok) return { reason: image.reason, message: image.message };
+
+  // Step 2: the container config, with mounts prepared on the host.
+  let config: ContainerConfig;
+  try {
+    const mounts = await deps.volumes.mountsFor(pod, spec, action.restartCount);
+    config = generateContainerConfig(pod, spec, action.kind, action.restartCount, {
+      podIP: sandbox.podIPs[0],
+      podIPs: sandbox.podIPs,
+      hostIP: deps.hostIP,
+      mounts,
+      nodeName: deps.sandboxOptions.nodeName,
+    });
+    verifyRunAsNonRoot(pod, spec, image.image);
+    const tm = deps.volumes.terminationMessageHostPath(pod, spec, action.restartCount);
+    if (tm) config.annotations = { ...config.annotations, [TERMINATION_MESSAGE_HOST_PATH_ANNOTATION]: tm };
+  } catch (err) {
+    if (err instanceof ContainerConfigError || err instanceof VolumeError) return fail('CreateContainerConfigError', err.message);
+    throw err;
+  }
+
+  // Step 3: create, unless an earlier call that timed out did create it (kubernetes#139670).
+  let id: string;
+  const existing = await findExisting(pod, spec.name, action.restartCount, sandbox.id, deps);
+  if (existing?.state === 'CONTAINER_RUNNING') return undefined;
+  if (existing && existing.state !== 'CONTAINER_CREATED') return undefined; // it already ran; the next sync sees it
+  if (existing) {
+    id = existing.id;
+  } else {
+    try {
+      id = await cri.createContainer(sandbox.id, config, sandbox.config);
+    } catch (err) {
+      return fail('CreateContainerError', errorMessage(err));
+    }
+    recorder.event(pod, 'Normal', 'Created', `Created container ${spec.name}`, fieldPath);
+  }
+
+  // Step 4: start.
+  try {
+    await cri.startContainer(id);
+  } catch (err) {
+    return fail('RunContainerError', `failed to start container "${id}": ${errorMessage(err)}`);
+  }
+  recorder.event(pod, 'Normal', 'Started', `Started container ${spec.name}`, fieldPath);
+  return undefined;
+}
+
+async function findExisting(pod: V1Pod, name: string, restartCount: number, sandboxId: string, deps: ExecutorDeps) {
+  const found = await deps.cri.listContainers({
+    podSandboxId: sandboxId,
+    labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid!, [CONTAINER_NAME_LABEL]: name },
+  });
+  return found.find((c) => c.metadata.attempt === restartCount);
+}
+
+/** kubelet: verifyRunAsNonRoot. The container's securityContext overrides the pod's. */
+export function verifyRunAsNonRoot(pod: V1Pod, spec: V1Container, image: Image | undefined): void {
+  const psc = pod.spec?.securityContext;
+  const csc = spec.securityContext;
+  const runAsNonRoot = csc?.runAsNonRoot ?? psc?.runAsNonRoot;
+  if (!runAsNonRoot) return;
+  const where = `(pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${spec.name})`;
+  const runAsUser = csc?.runAsUser ?? psc?.runAsUser;
+  if (runAsUser !== undefined) {
+    if (runAsUser === 0) throw new ContainerConfigError(`container's runAsUser breaks non-root policy ${where}`);
+    return;
+  }
+  // kubelet: getImageUser. An image that names no user runs as root (uid 0).
+  const uid = image?.uid ? Number(image.uid.value) : image?.username ? undefined : 0;
+  if (uid === 0) throw new ContainerConfigError(`container has runAsNonRoot and image will run as root ${where}`);
+  if (uid === undefined) {
+    throw new ContainerConfigError(
+      `container has runAsNonRoot and image has non-numeric user (${image?.username}), cannot verify user is non-root ${where}`,
+    );
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

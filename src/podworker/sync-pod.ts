@@ -1,0 +1,120 @@
+// The pod worker's three syncs (the kubelet's SyncPod, SyncTerminatingPod, SyncTerminatedPod): observe → plan → execute → status.
+//
+// This is where one Pod meets the runtime. Each sync reads what the runtime reports (the PLEG
+// cache, refreshed after our own actions), asks the pure planner what to do, lets the executor do
+// it, and hands the resulting status to the status manager.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { PodCache } from '../pleg/cache.js';
+import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
+import { computePodStatus } from '../status/compute.js';
+import type { StatusManager } from '../status/manager.js';
+import { readTerminationMessages } from '../status/termination-message.js';
+import { isTerminalPhase } from '../status/types.js';
+import type { ExecutorDeps } from './deps.js';
+import { executePodActions } from './execute.js';
+import { killPod, removePod } from './kill.js';
+import { computePodActions } from './plan.js';
+import type { TerminationReason } from './state.js';
+import type { PodSyncer, SyncPodResult } from './workers.js';
+
+/** The slice of the PLEG a worker uses: re-inspect one pod right after acting on it. */
+export interface PodInspector {
+  updatePod(uid: string): Promise<ObservedPod>;
+}
+
+export interface SyncerOptions extends ExecutorDeps {
+  cache: PodCache;
+  pleg: PodInspector;
+  statusManager: StatusManager;
+}
+
+export class KubeletPodSyncer implements PodSyncer {
+  /** kubelet: ReasonCache. Why each container of each pod is not running, from the last syncs. */
+  private readonly reasons = new Map<string, Map<string, ContainerWaitingReason>>();
+  /** When this agent last changed each pod in the runtime: older cached state must not be trusted. */
+  private readonly lastActionAt = new Map<string, number>();
+  /** Termination messages of exited containers, per pod (an exited container never changes). */
+  private readonly messages = new Map<string, Map<string, string>>();
+
+  constructor(private readonly opts: SyncerOptions) {}
+
+  async syncPod(pod: V1Pod, signal: AbortSignal): Promise<SyncPodResult> {
+    const uid = pod.metadata!.uid!;
+    const { clock, logger } = this.opts;
+    const observed = await this.observe(uid);
+    const actions = computePodActions(pod, observed, { now: clock(), crashLoopBackOff: this.opts.crashLoopBackOff });
+    if (actions.createSandbox || actions.killPod || actions.containersToStart.length || actions.containersToKill.length) {
+      logger.debug({ uid, actions }, 'computePodActions');
+      this.lastActionAt.set(uid, clock());
+    }
+    const result = await executePodActions(pod, actions, observed, this.opts, signal);
+
+    const reasons = this.reasons.get(uid) ?? new Map<string, ContainerWaitingReason>();
+    for (const name of result.started) reasons.delete(name);
+    for (const [name, why] of result.waiting) reasons.set(name, why);
+    this.reasons.set(uid, reasons);
+
+    const fresh = result.changed ? await this.opts.pleg.updatePod(uid) : observed;
+    const phase = await this.updateStatus(pod, fresh);
+    return { terminal: isTerminalPhase(phase), resyncAfterMs: result.resyncAfterMs };
+  }
+
+  async syncTerminatingPod(pod: V1Pod, gracePeriodSeconds: number, reason: TerminationReason): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    this.lastActionAt.set(uid, this.opts.clock());
+    const observed = await this.opts.pleg.updatePod(uid);
+    this.opts.logger.info({ pod: podRef(pod), uid, reason, gracePeriodSeconds }, 'killing pod');
+    await killPod(pod, observed, gracePeriodSeconds, this.opts);
+    const fresh = await this.opts.pleg.updatePod(uid);
+    if (reason !== 'orphaned') await this.updateStatus(pod, fresh, true);
+  }
+
+  async syncTerminatedPod(pod: V1Pod, reason: TerminationReason): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const observed = await this.opts.pleg.updatePod(uid);
+    await removePod(observed, this.opts);
+    await this.opts.volumes.tearDownPod(uid);
+    this.opts.logger.info({ pod: podRef(pod), uid, reason }, 'pod removed from the runtime');
+    this.opts.statusManager.deletePod(uid);
+    this.opts.recorder.forget(uid);
+    this.reasons.delete(uid);
+    this.lastActionAt.delete(uid);
+    this.messages.delete(uid);
+  }
+
+  /**
+   * The pod as the runtime has it, no older than this agent's last action on it (kubelet: the pod
+   * worker waits for cache.GetNewerThan). Otherwise we would plan on a world before our own
+   * CreateContainer and start a second copy.
+   */
+  private async observe(uid: string): Promise<ObservedPod | undefined> {
+    const { cache, pleg } = this.opts;
+    const since = this.lastActionAt.get(uid);
+    const own = cache.timestampOf(uid);
+    if (since === undefined && cache.timestamp() !== undefined) return cache.get(uid);
+    if (since !== undefined && own !== undefined && own >= since) return cache.get(uid);
+    const pod = await pleg.updatePod(uid);
+    return pod.sandboxes.length || pod.containers.length ? pod : undefined;
+  }
+
+  private async updateStatus(pod: V1Pod, observed: ObservedPod | undefined, podTerminal = false): Promise<string | undefined> {
+    const uid = pod.metadata!.uid!;
+    const cache = this.messages.get(uid) ?? new Map<string, string>();
+    this.messages.set(uid, cache);
+    const terminationMessages = await readTerminationMessages(observed, {}, cache);
+    const status = computePodStatus(pod, observed, {
+      now: this.opts.clock(),
+      hostIP: this.opts.hostIP,
+      waiting: this.reasons.get(uid) ?? new Map(),
+      previous: this.opts.statusManager.getPodStatus(uid),
+      terminationMessages,
+      podTerminal,
+    });
+    this.opts.statusManager.setPodStatus(pod, status);
+    return status.phase;
+  }
+}
+
+function podRef(pod: V1Pod): string {
+  return `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+}
