@@ -57,7 +57,9 @@ async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-const nsToMs = (ns: number): number => (ns > 0 ? Math.floor(ns / 1e6) : 0);
+// Rounded, not truncated: int64 nanoseconds arrive as doubles, a few hundred ns off, so an exact
+// millisecond can come in just below itself.
+const nsToMs = (ns: number): number => (ns > 0 ? Math.round(ns / 1e6) : 0);
 const newestFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): number =>
   b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 

@@ -1,7 +1,7 @@
 // Tests relist diffing: container and sandbox state transitions to pod lifecycle events (kubelet generateEvents table).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContainerState, PodSandboxState } from '../../src/cri/types.js';
+import type { Container, ContainerState, PodSandbox, PodSandboxState } from '../../src/cri/types.js';
 import { computePodEvents, groupByPod, isDelivered, type PodRecord } from '../../src/pleg/events.js';
 
 const rec = (containers: Record<string, ContainerState> = {}, sandboxes: Record<string, PodSandboxState> = {}): PodRecord => ({
@@ -59,10 +59,15 @@ test('ContainerChanged is computed but not delivered (kubelet relist)', () => {
 });
 
 test('groupByPod groups by the pod UID label and drops objects without one', () => {
-  const sb = (id: string, uid: string) =>
-    ({ id, metadata: { name: 'p', uid, namespace: 'd', attempt: 0 }, state: 'SANDBOX_READY', createdAt: 1, labels: uid ? { 'io.kubernetes.pod.uid': uid } : {}, annotations: {}, runtimeHandler: '' }) as const;
-  const ct = (id: string, uid?: string) =>
-    ({ id, podSandboxId: 's', metadata: { name: 'c', attempt: 0 }, image: { image: 'i' }, imageRef: '', state: 'CONTAINER_RUNNING', createdAt: 1, labels: uid ? { 'io.kubernetes.pod.uid': uid } : {}, annotations: {} }) as const;
+  const uidLabel = (uid?: string): Record<string, string> => (uid ? { 'io.kubernetes.pod.uid': uid } : {});
+  const sb = (id: string, uid: string): PodSandbox => ({
+    id, metadata: { name: 'p', uid, namespace: 'd', attempt: 0 }, state: 'SANDBOX_READY', createdAt: 1,
+    labels: uidLabel(uid), annotations: {}, runtimeHandler: '',
+  });
+  const ct = (id: string, uid?: string): Container => ({
+    id, podSandboxId: 's', metadata: { name: 'c', attempt: 0 }, image: { image: 'i' }, imageRef: '',
+    state: 'CONTAINER_RUNNING', createdAt: 1, labels: uidLabel(uid), annotations: {},
+  });
   const groups = groupByPod({
     sandboxes: [sb('s1', 'u1'), sb('s2', 'u2')],
     containers: [ct('c1', 'u1'), ct('c2'), ct('c3', 'u3')],

@@ -1,0 +1,183 @@
+// The PLEG: relists the runtime on a timer, emits per-pod lifecycle events and keeps the runtime cache fresh (kubelet: GenericPLEG).
+
+import type { CriRuntime } from '../cri/types.js';
+import { POD_UID_LABEL } from '../runtime/labels.js';
+import { getPodStatus, listOwned, type OwnedObjects } from '../runtime/inspect.js';
+import type { ObservedPod } from '../runtime/types.js';
+import type { PodCache } from './cache.js';
+import { computePodEvents, groupByPod, isDelivered, recordOf, type PodLifecycleEvent, type PodRecord } from './events.js';
+
+export type { PodLifecycleEvent, PodLifecycleEventType } from './events.js';
+
+export interface PlegClock {
+  now(): number;
+}
+
+/** The part of a pino logger the PLEG uses. */
+export interface PlegLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface GenericPLEGOptions {
+  cri: CriRuntime;
+  nodeName: string;
+  cache: PodCache;
+  relistPeriodMs?: number;
+  /** kubelet: RelistThreshold. Unhealthy when no relist succeeded for this long. */
+  relistThresholdMs?: number;
+  /** How many pods are inspected at once in one relist. */
+  inspectConcurrency?: number;
+  clock: PlegClock;
+  logger: PlegLogger;
+}
+
+export const DEFAULT_RELIST_PERIOD_MS = 1000;
+export const DEFAULT_RELIST_THRESHOLD_MS = 3 * 60 * 1000;
+
+export class GenericPLEG {
+  private readonly opts: Required<GenericPLEGOptions>;
+  /** Per pod, what the last relist that inspected it successfully saw (kubelet: podRecords). */
+  private readonly records = new Map<string, PodRecord>();
+  /** Pods whose inspection failed: inspected again next relist even without a change. */
+  private reinspect = new Set<string>();
+  private readonly subscribers = new Set<(e: PodLifecycleEvent) => void>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private inflight: Promise<void> | undefined;
+  private lastSuccessAt: number | undefined;
+  private last = { durationMs: 0, at: 0 };
+
+  constructor(opts: GenericPLEGOptions) {
+    this.opts = {
+      relistPeriodMs: DEFAULT_RELIST_PERIOD_MS,
+      relistThresholdMs: DEFAULT_RELIST_THRESHOLD_MS,
+      inspectConcurrency: 8,
+      ...opts,
+    };
+  }
+
+  /** Relists every period. A tick that finds the previous relist still running is skipped, so relists never overlap. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (!this.inflight) void this.relist();
+    }, this.opts.relistPeriodMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  subscribe(cb: (e: PodLifecycleEvent) => void): () => void {
+    this.subscribers.add(cb);
+    return () => this.subscribers.delete(cb);
+  }
+
+  /** One relist; while one runs, callers share it. Never rejects: failures are logged. */
+  relist(): Promise<void> {
+    this.inflight ??= this.doRelist()
+      .catch((err: unknown) => this.opts.logger.error({ err }, 'PLEG relist failed'))
+      .finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  /** kubelet: GenericPLEG.Healthy. */
+  healthy(): { ok: boolean; message: string } {
+    if (this.lastSuccessAt === undefined) return { ok: false, message: 'pleg has yet to be successful' };
+    const elapsed = this.opts.clock.now() - this.lastSuccessAt;
+    if (elapsed > this.opts.relistThresholdMs) {
+      return { ok: false, message: `pleg was last seen active ${elapsed}ms ago; threshold is ${this.opts.relistThresholdMs}ms` };
+    }
+    return { ok: true, message: `pleg was last seen active ${elapsed}ms ago` };
+  }
+
+  /** The last successful relist: when it began and how long it took. */
+  lastRelist(): { durationMs: number; at: number } {
+    return { ...this.last };
+  }
+
+  /**
+   * Re-inspects one pod now and stores it, for a worker right after its own actions. Events for
+   * those changes still come from the next relist, as in the kubelet. Resolves with an empty pod
+   * when the runtime holds nothing for the UID; rejects when the runtime fails.
+   */
+  async updatePod(uid: string): Promise<ObservedPod> {
+    const { cri, nodeName, cache, clock } = this.opts;
+    const timestamp = clock.now();
+    const owned = await listOwned(cri, nodeName, { [POD_UID_LABEL]: uid });
+    if (owned.sandboxes.length === 0 && owned.containers.length === 0) {
+      cache.delete(uid, timestamp);
+      return { uid, name: '', namespace: '', sandboxes: [], containers: [], timestamp };
+    }
+    const pod = await getPodStatus(cri, uid, owned, timestamp, { previous: cache.get(uid) });
+    cache.set(uid, pod, timestamp);
+    return pod;
+  }
+
+  /** kubelet: GenericPLEG.Relist. */
+  private async doRelist(): Promise<void> {
+    const { cri, nodeName, cache, clock, logger } = this.opts;
+    const timestamp = clock.now();
+    const groups = groupByPod(await listOwned(cri, nodeName));
+    // kubelet: updateRelistTime right after a successful list, before any inspection.
+    this.lastSuccessAt = timestamp;
+
+    const uids = new Set([...this.records.keys(), ...groups.keys(), ...this.reinspect]);
+    const work: { uid: string; group: OwnedObjects | undefined; events: PodLifecycleEvent[] }[] = [];
+    for (const uid of uids) {
+      const group = groups.get(uid);
+      const events = computePodEvents(uid, this.records.get(uid), group && recordOf(group));
+      const unknownToCache = group !== undefined && cache.get(uid) === undefined;
+      if (events.length > 0 || this.reinspect.has(uid) || unknownToCache) work.push({ uid, group, events });
+    }
+
+    const failed = new Set<string>();
+    await forEachLimit(work, this.opts.inspectConcurrency, async ({ uid, group, events }) => {
+      if (group) {
+        try {
+          const pod = await getPodStatus(cri, uid, group, timestamp, { previous: cache.get(uid) });
+          cache.set(uid, pod, timestamp);
+          this.records.set(uid, recordOf(group));
+        } catch (err) {
+          // kubelet: the record is not updated, so the same changes are seen (and sent) again next relist.
+          logger.error({ err, uid }, 'PLEG: cannot inspect pod, will retry next relist');
+          cache.markStale(uid);
+          failed.add(uid);
+          return;
+        }
+      } else {
+        // The pod has no sandbox or container left (kubelet: updateCache with pod == nil).
+        cache.delete(uid, timestamp);
+        this.records.delete(uid);
+      }
+      for (const e of events) if (isDelivered(e)) this.emit(e);
+    });
+
+    this.reinspect = failed;
+    // Only after every changed pod is stored: waiters on unchanged pods may now go on.
+    cache.updateTime(timestamp);
+    this.last = { durationMs: clock.now() - timestamp, at: timestamp };
+    logger.debug({ pods: groups.size, inspected: work.length, durationMs: this.last.durationMs }, 'PLEG relist');
+  }
+
+  private emit(e: PodLifecycleEvent): void {
+    for (const cb of this.subscribers) {
+      try {
+        cb(e);
+      } catch (err) {
+        this.opts.logger.error({ err, event: e }, 'PLEG subscriber threw');
+      }
+    }
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
