@@ -1,0 +1,96 @@
+// Builds a KubeletPodSyncer over the recording FakeCri, with a settable clock, for executor and worker tests.
+import type { V1Pod } from '@kubernetes/client-node';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { EventRecorder } from '../../src/events/recorder.js';
+import { PodCache } from '../../src/pleg/cache.js';
+import { GenericPLEG } from '../../src/pleg/generic.js';
+import { BackOff } from '../../src/podworker/backoff.js';
+import { ImageManager } from '../../src/podworker/images.js';
+import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
+import { StatusManager } from '../../src/status/manager.js';
+import { HostVolumeManager } from '../../src/volumes/manager.js';
+import { FakeCri } from './fake-cri.js';
+
+export const NODE = 'node-a';
+
+import type { CriRuntime } from '../../src/cri/types.js';
+
+/** `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call). */
+export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }> } = {}) {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const clock = () => now;
+  const logger = pino({ level: 'silent' });
+  const fake = new FakeCri({ now: clock });
+  const cri: CriRuntime = new Proxy(fake, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      const wrap = (opts.intercept as Record<string | symbol, ((real: unknown) => unknown) | undefined> | undefined)?.[prop];
+      return wrap ? wrap((value as (...a: unknown[]) => unknown).bind(target)) : value;
+    },
+  });
+  const cache = new PodCache();
+  const pleg = new GenericPLEG({ cri, nodeName: NODE, cache, clock: { now: clock }, logger });
+  const statusManager = new StatusManager({ clock: { now: clock }, logger });
+  const recorder = new EventRecorder({ logger, clock });
+  const crashLoopBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
+  const root = mkdtempSync(path.join(tmpdir(), 'mk-sync-'));
+  const images = new ImageManager({
+    cri,
+    backOff: new BackOff({ initialMs: 10_000, maxMs: 300_000, clock }),
+    recorder,
+    logger,
+    clock,
+    serializeImagePulls: true,
+  });
+  const syncer = new KubeletPodSyncer({
+    cri,
+    images,
+    volumes: new HostVolumeManager(root),
+    recorder,
+    crashLoopBackOff,
+    logger,
+    clock,
+    hostIP: '192.0.2.10',
+    sandboxOptions: { nodeName: NODE, podLogsDir: path.join(root, 'logs') },
+    cache,
+    pleg,
+    statusManager,
+  });
+  const signal = new AbortController().signal;
+  return {
+    cri: fake,
+    cache,
+    pleg,
+    statusManager,
+    recorder,
+    syncer,
+    root,
+    advance: (ms: number) => (now += ms),
+    now: clock,
+    sync: (pod: V1Pod) => syncer.syncPod(pod, signal),
+    status: (pod: V1Pod) => statusManager.getPodStatus(pod.metadata!.uid!),
+    /** The CRI methods called since the last reset, in order, without the read-only ones. */
+    writes: () =>
+      fake.calls
+        .map((c) => c.method)
+        .filter((m) => !['listPodSandbox', 'listContainers', 'podSandboxStatus', 'containerStatus', 'imageStatus'].includes(m)),
+    resetCalls: () => (fake.calls.length = 0),
+  };
+}
+
+export function pod(name: string, spec: Partial<NonNullable<V1Pod['spec']>> = {}, uid = `uid-${name}`): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', uid },
+    spec: {
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      containers: [{ name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }],
+      ...spec,
+    },
+  };
+}

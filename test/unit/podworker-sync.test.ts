@@ -1,0 +1,187 @@
+// The pod syncer (observe → plan → execute → status) against the recording FakeCri: the CRI calls it makes and the status it reports.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { status as Status } from '@grpc/grpc-js';
+import { criError } from '../../src/cri/errors.js';
+import { makeHarness, pod } from '../support/syncer-harness.js';
+
+const running = (h: ReturnType<typeof makeHarness>) => [...h.cri.containers.values()].filter((c) => c.status.state === 'CONTAINER_RUNNING');
+
+describe('KubeletPodSyncer.syncPod', () => {
+  it('a new pod: RunPodSandbox, PullImage, CreateContainer, StartContainer, in that order, and Running status', async () => {
+    const h = makeHarness();
+    h.cri.addPullable('busybox:1.36');
+    const p = pod('web');
+    await h.sync(p);
+    assert.deepEqual(h.writes(), ['runPodSandbox', 'pullImage', 'createContainer', 'startContainer']);
+    const st = h.status(p)!;
+    assert.equal(st.phase, 'Running');
+    assert.ok(st.containerStatuses?.[0]?.state?.running, 'app shows running right after the sync, not one relist later');
+    assert.equal(st.podIP !== undefined && st.podIP !== '', true);
+  });
+
+  it('a second sync with nothing changed makes no runtime writes', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('idle');
+    await h.sync(p);
+    h.resetCalls();
+    await h.sync(p);
+    assert.deepEqual(h.writes(), []);
+  });
+
+  it('init containers run one at a time before the app container', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('init', {
+      initContainers: [
+        { name: 'init-1', image: 'busybox:1.36' },
+        { name: 'init-2', image: 'busybox:1.36' },
+      ],
+    });
+    const started = () => [...h.cri.containers.values()].map((c) => c.config.metadata.name);
+    await h.sync(p);
+    assert.deepEqual(started(), ['init-1']);
+    assert.equal(h.status(p)!.containerStatuses![0]!.state!.waiting!.reason, 'PodInitializing');
+    h.cri.exitContainer([...h.cri.containers.keys()][0]!, 0);
+    await h.pleg.relist();
+    await h.sync(p);
+    assert.deepEqual(started(), ['init-1', 'init-2']);
+    h.cri.exitContainer([...h.cri.containers.keys()][1]!, 0);
+    await h.pleg.relist();
+    await h.sync(p);
+    assert.deepEqual(started(), ['init-1', 'init-2', 'app']);
+  });
+
+  it('restartPolicy Always: the first restart is immediate, the second waits in CrashLoopBackOff', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('crash');
+    await h.sync(p);
+    const first = running(h)[0]!;
+    h.advance(1000);
+    h.cri.exitContainer(first.status.id, 1);
+    await h.pleg.relist();
+    h.resetCalls();
+    await h.sync(p);
+    assert.deepEqual(h.writes(), ['createContainer', 'startContainer'], 'restarted at once');
+    const second = running(h)[0]!;
+    assert.equal(second.config.metadata.attempt, 1);
+    h.advance(1000);
+    h.cri.exitContainer(second.status.id, 1);
+    await h.pleg.relist();
+    h.resetCalls();
+    const r = await h.sync(p);
+    assert.deepEqual(h.writes(), [], 'held back by back-off');
+    const cs = h.status(p)!.containerStatuses![0]!;
+    assert.equal(cs.state!.waiting!.reason, 'CrashLoopBackOff');
+    assert.equal(cs.restartCount, 1);
+    assert.equal(cs.lastState!.terminated!.exitCode, 1);
+    assert.ok(r.resyncAfterMs! > 9000 && r.resyncAfterMs! <= 10_000, `resync when the back-off ends, got ${r.resyncAfterMs}`);
+    h.advance(10_000);
+    await h.sync(p);
+    assert.equal(running(h)[0]!.config.metadata.attempt, 2, 'restarted once the back-off passed');
+  });
+
+  it('a missing image gives ErrImagePull, then ImagePullBackOff without pulling, then recovers once pullable', async () => {
+    const h = makeHarness();
+    const p = pod('noimage', { containers: [{ name: 'app', image: 'busybox:nope', imagePullPolicy: 'IfNotPresent' }] });
+    await h.sync(p);
+    assert.equal(h.status(p)!.containerStatuses![0]!.state!.waiting!.reason, 'ErrImagePull');
+    h.resetCalls();
+    h.advance(2000);
+    await h.sync(p);
+    assert.ok(!h.writes().includes('pullImage'));
+    assert.equal(h.status(p)!.containerStatuses![0]!.state!.waiting!.reason, 'ImagePullBackOff');
+    h.cri.addPullable('busybox:nope');
+    h.advance(10_000);
+    await h.sync(p);
+    assert.equal(h.status(p)!.phase, 'Running');
+  });
+
+  it('pull policy Never with a missing image gives ErrImageNeverPull', async () => {
+    const h = makeHarness();
+    const p = pod('never', { containers: [{ name: 'app', image: 'busybox:absent', imagePullPolicy: 'Never' }] });
+    await h.sync(p);
+    const w = h.status(p)!.containerStatuses![0]!.state!.waiting!;
+    assert.equal(w.reason, 'ErrImageNeverPull');
+    assert.match(w.message!, /not present with pull policy of Never/);
+  });
+
+  it('a CreateContainer that timed out but succeeded never yields a second container (kubernetes#139670)', async () => {
+    let once = true;
+    const h = makeHarness({
+      intercept: {
+        createContainer: (real) => async (...args) => {
+          const id = await real(...args);
+          if (once) {
+            once = false;
+            throw criError(Status.DEADLINE_EXCEEDED, 'CreateContainer', 'context deadline exceeded');
+          }
+          return id;
+        },
+      },
+    });
+    h.cri.addImage('busybox:1.36');
+    const p = pod('timeout');
+    await h.sync(p);
+    assert.equal(h.status(p)!.containerStatuses![0]!.state!.waiting!.reason, 'CreateContainerError');
+    await h.sync(p);
+    assert.equal(h.cri.containers.size, 1, 'the container created by the timed-out call was adopted');
+    assert.equal(running(h).length, 1);
+  });
+
+  it('runAsNonRoot with an image that runs as root is refused with CreateContainerConfigError', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('nonroot', { securityContext: { runAsNonRoot: true } });
+    await h.sync(p);
+    const w = h.status(p)!.containerStatuses![0]!.state!.waiting!;
+    assert.equal(w.reason, 'CreateContainerConfigError');
+    assert.match(w.message!, /runAsNonRoot and image will run as root/);
+    assert.ok(!h.writes().includes('createContainer'));
+  });
+
+  it('restartPolicy Never: a finished pod is terminal and nothing restarts', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('once', { restartPolicy: 'Never' });
+    await h.sync(p);
+    h.cri.exitContainer(running(h)[0]!.status.id, 0);
+    await h.pleg.relist();
+    h.resetCalls();
+    const r = await h.sync(p);
+    assert.deepEqual(h.writes(), []);
+    assert.equal(r.terminal, true);
+    assert.equal(h.status(p)!.phase, 'Succeeded');
+  });
+});
+
+describe('KubeletPodSyncer termination', () => {
+  it('stops containers with the grace period, then the sandbox, then removes everything', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('bye', { terminationGracePeriodSeconds: 7 });
+    await h.sync(p);
+    h.resetCalls();
+    await h.syncer.syncTerminatingPod(p, 7, 'deleted');
+    const stop = h.cri.calls.find((c) => c.method === 'stopContainer')!;
+    assert.equal(stop.args[1], 7);
+    assert.deepEqual(h.writes(), ['stopContainer', 'stopPodSandbox']);
+    h.resetCalls();
+    await h.syncer.syncTerminatedPod(p, 'deleted');
+    assert.deepEqual(h.writes(), ['removeContainer', 'removePodSandbox']);
+    assert.equal(h.cri.sandboxes.size, 0);
+    assert.equal(h.status(p), undefined);
+  });
+
+  it('a grace period under 2s is raised to the kubelet minimum', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('quick', { terminationGracePeriodSeconds: 0 });
+    await h.sync(p);
+    h.resetCalls();
+    await h.syncer.syncTerminatingPod(p, 0, 'deleted');
+    assert.equal(h.cri.calls.find((c) => c.method === 'stopContainer')!.args[1], 2);
+  });
+});
