@@ -1,0 +1,46 @@
+// The CRI ImageService over gRPC: one method per RPC, requests built and responses unwrapped.
+import { callTimeout, unary, type RpcContext } from './rpc.js';
+import type { FilesystemUsage, Image, ImageService } from './types.js';
+
+/**
+ * The kubelet pulls with no deadline at all (remote_image.go: PullImage uses a cancel-only
+ * context), because a big image on a slow registry can take many minutes. Every call here keeps
+ * a deadline, so pulls get a long one unless the caller sets its own.
+ */
+export const PULL_TIMEOUT_MS = 60 * 60_000;
+
+export function createImageService(ctx: RpcContext): ImageService {
+  return {
+    // An absent image is not an error in CRI: the runtime answers with no image (or an empty one).
+    async imageStatus(image, opts) {
+      const res = await unary<{ image?: Image }>(ctx, 'ImageStatus', { image, verbose: false }, callTimeout(ctx, opts));
+      return res.image && res.image.id !== '' ? res.image : undefined;
+    },
+
+    async pullImage(image, auth, sandboxConfig, opts) {
+      const timeoutMs = opts?.timeoutMs ?? PULL_TIMEOUT_MS;
+      const res = await unary<{ imageRef: string }>(ctx, 'PullImage', { image, auth, sandboxConfig }, timeoutMs);
+      return res.imageRef;
+    },
+
+    async listImages(filter, opts) {
+      const res = await unary<{ images: Image[] }>(ctx, 'ListImages', { filter }, callTimeout(ctx, opts));
+      return res.images;
+    },
+
+    async removeImage(image, opts) {
+      await unary(ctx, 'RemoveImage', { image }, callTimeout(ctx, opts));
+    },
+
+    // The image filesystems only: containerd 1.6 leaves container_filesystems empty (one shared fs).
+    async imageFsInfo(opts) {
+      const res = await unary<{ imageFilesystems: FilesystemUsage[]; containerFilesystems: FilesystemUsage[] }>(
+        ctx,
+        'ImageFsInfo',
+        {},
+        callTimeout(ctx, opts),
+      );
+      return res.imageFilesystems;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Loads proto/api.proto once and hands out the runtime.v1 service constructors and the decode options.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/**
+ * How messages are decoded, the assumption behind every type in types.ts: camelCase fields,
+ * enums as their names, int64 as JS numbers (nanosecond timestamps fit to ~0.1 µs), unset
+ * scalars filled with their defaults.
+ */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/**
+ * Finds proto/api.proto by walking up from this module, so the same code works from src/cri
+ * (run through tsx) and from dist/cri (after tsc), whatever the working directory.
+ */
+export function criProtoPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'proto', 'api.proto');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('proto/api.proto not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+
+export interface CriServices {
+  RuntimeService: grpc.ServiceClientConstructor;
+  ImageService: grpc.ServiceClientConstructor;
+  packageDefinition: protoLoader.PackageDefinition;
+}
+
+let cached: CriServices | undefined;
+
+/** The runtime.v1 service constructors (clients) and service definitions (servers). */
+export function loadCriServices(): CriServices {
+  if (cached) return cached;
+  const packageDefinition = protoLoader.loadSync(criProtoPath(), LOADER_OPTIONS);
+  const root = grpc.loadPackageDefinition(packageDefinition) as unknown as {
+    runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } };
+  };
+  cached = {
+    RuntimeService: root.runtime.v1.RuntimeService,
+    ImageService: root.runtime.v1.ImageService,
+    packageDefinition,
+  };
+  return cached;
+}

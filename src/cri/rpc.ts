@@ -1,0 +1,70 @@
+// One unary CRI call: a deadline on every call, errors mapped to CriError, nulls dropped, a debug log line.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { fromGrpcError } from './errors.js';
+
+/** The kubelet's --runtime-request-timeout default. */
+export const DEFAULT_TIMEOUT_MS = 2 * 60_000;
+
+export interface RpcContext {
+  client: grpc.Client;
+  /** Default deadline for calls that set none (the client's timeoutMs). */
+  timeoutMs: number;
+  logger?: Logger;
+}
+
+type UnaryMethod = (
+  request: unknown,
+  options: grpc.CallOptions,
+  callback: (err: grpc.ServiceError | null, response?: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+/**
+ * Calls `method` (the RPC name as in the proto, e.g. "ContainerStatus") with a deadline of
+ * `timeoutMs` from now. Failed calls are not retried: the kubelet's remote runtime does not retry
+ * either, and the next call re-dials the socket by itself, so one failure never poisons the client.
+ */
+export function unary<Res>(ctx: RpcContext, method: string, request: object, timeoutMs: number): Promise<Res> {
+  const fn = (ctx.client as unknown as Record<string, UnaryMethod | undefined>)[method];
+  if (typeof fn !== 'function') return Promise.reject(new Error(`the CRI proto has no RPC ${method}`));
+  const started = Date.now();
+  return new Promise<Res>((resolvePromise, reject) => {
+    const done = (err: unknown, response?: unknown) => {
+      const ms = Date.now() - started;
+      if (err) {
+        const e = fromGrpcError(err, method);
+        ctx.logger?.debug({ method, ms, code: e.codeName, details: e.details }, 'cri call failed');
+        reject(e);
+        return;
+      }
+      ctx.logger?.trace({ method, ms }, 'cri call');
+      resolvePromise(dropNulls(response) as Res);
+    };
+    try {
+      fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);
+    } catch (err) {
+      // grpc-js throws synchronously on a closed client or a request it cannot serialize.
+      done(err);
+    }
+  });
+}
+
+/**
+ * proto-loader decodes an unset message field as null; types.ts models it as an absent optional
+ * field, so nulls are removed (recursively through plain objects and arrays; Buffers are left as
+ * they are).
+ */
+export function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  }
+  return out;
+}
+
+/** The deadline for one call: the caller's override, else the client default, plus any extension. */
+export function callTimeout(ctx: RpcContext, opts: { timeoutMs?: number } | undefined, extraMs = 0): number {
+  return (opts?.timeoutMs ?? ctx.timeoutMs) + extraMs;
+}
