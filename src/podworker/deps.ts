@@ -6,6 +6,26 @@ import type { VolumeManager } from '../volumes/manager.js';
 import type { BackOff } from './backoff.js';
 import type { ImageManager } from './images.js';
 import type { SandboxOptions } from './translate/sandbox-config.js';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { ObservedContainer } from '../runtime/types.js';
+
+/** What the prober knows, read by the planner (unhealthy → kill) and the status (ready, started). */
+export interface ProbeResultsView {
+  /** Readiness results by CRI container id. */
+  ready(uid: string): ReadonlyMap<string, boolean>;
+  /** Startup results by CRI container id. */
+  started(uid: string): ReadonlyMap<string, boolean>;
+  /** Containers a liveness or startup probe found failing, by CRI container id. */
+  unhealthy(uid: string): ReadonlyMap<string, { reason: string; message: string }>;
+}
+
+/** Runs lifecycle hooks (kubelet: lifecycle.handlerRunner). Both resolve when the hook is done. */
+export interface LifecycleRunner {
+  /** Runs postStart; resolves to an error message when the hook failed, undefined when it succeeded. */
+  postStart(pod: V1Pod, container: V1Container, containerId: string): Promise<string | undefined>;
+  /** Runs preStop within at most gracePeriodSeconds; resolves when done or timed out. */
+  preStop(pod: V1Pod, container: V1Container, observed: ObservedContainer, gracePeriodSeconds: number): Promise<void>;
+}
 
 export interface ExecutorDeps {
   cri: CriRuntime;
@@ -20,4 +40,8 @@ export interface ExecutorDeps {
   sandboxOptions: SandboxOptions;
   /** The node's IP, for the downward API (status.hostIP). */
   hostIP: string;
+  /** Probe results; absent: no prober, every running container counts as ready and started. */
+  probes?: ProbeResultsView;
+  /** Lifecycle hooks; absent: hooks are not run. */
+  lifecycle?: LifecycleRunner;
 }

@@ -20,8 +20,15 @@ export async function killContainer(
   message: string,
   deps: ExecutorDeps,
 ): Promise<void> {
-  const grace = effectiveGracePeriod(gracePeriodSeconds);
+  let grace = effectiveGracePeriod(gracePeriodSeconds);
   deps.recorder.event(pod, 'Normal', 'Killing', message || `Stopping container ${container.name}`, containerFieldPath(pod, container.name));
+  // preStop runs first and its time comes out of the grace period (kubelet: executePreStopHook).
+  const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === container.name);
+  if (spec?.lifecycle?.preStop && deps.lifecycle && container.state === 'running') {
+    const started = deps.clock();
+    await deps.lifecycle.preStop(pod, spec, container, grace);
+    grace = effectiveGracePeriod(grace - (deps.clock() - started) / 1000);
+  }
   try {
     await deps.cri.stopContainer(container.id, grace);
   } catch (err) {

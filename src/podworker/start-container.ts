@@ -8,6 +8,8 @@ import { VolumeError } from '../volumes/manager.js';
 import type { ContainerToStart } from './actions.js';
 import type { ExecutorDeps } from './deps.js';
 import { ContainerConfigError, generateContainerConfig } from './translate/container-config.js';
+import { effectiveGracePeriod } from './kill.js';
+import { podGracePeriodSeconds } from './state.js';
 
 export interface SandboxInfo {
   id: string;
@@ -76,6 +78,16 @@ export async function startContainer(
     return fail('RunContainerError', `failed to start container "${id}": ${errorMessage(err)}`);
   }
   recorder.event(pod, 'Normal', 'Started', `Started container ${spec.name}`, fieldPath);
+
+  // Step 5: postStart. A failing hook kills the container (kubelet: FailedPostStartHook).
+  if (spec.lifecycle?.postStart && deps.lifecycle) {
+    const hookError = await deps.lifecycle.postStart(pod, spec, id);
+    if (hookError) {
+      recorder.event(pod, 'Warning', 'FailedPostStartHook', hookError, fieldPath);
+      await deps.cri.stopContainer(id, effectiveGracePeriod(podGracePeriodSeconds(pod))).catch(() => undefined);
+      return { reason: 'PostStartHookError', message: hookError };
+    }
+  }
   return undefined;
 }
 

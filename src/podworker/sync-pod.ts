@@ -42,7 +42,11 @@ export class KubeletPodSyncer implements PodSyncer {
     const uid = pod.metadata!.uid!;
     const { clock, logger } = this.opts;
     const observed = await this.observe(uid);
-    const actions = computePodActions(pod, observed, { now: clock(), crashLoopBackOff: this.opts.crashLoopBackOff });
+    const actions = computePodActions(pod, observed, {
+      now: clock(),
+      crashLoopBackOff: this.opts.crashLoopBackOff,
+      unhealthy: this.opts.probes?.unhealthy(uid),
+    });
     if (actions.createSandbox || actions.killPod || actions.containersToStart.length || actions.containersToKill.length) {
       logger.debug({ uid, actions }, 'computePodActions');
       this.lastActionAt.set(uid, clock());
@@ -109,6 +113,8 @@ export class KubeletPodSyncer implements PodSyncer {
       previous: this.opts.statusManager.getPodStatus(uid),
       terminationMessages,
       podTerminal,
+      ready: this.opts.probes?.ready(uid),
+      started: this.opts.probes?.started(uid),
     });
     this.opts.statusManager.setPodStatus(pod, status);
     return status.phase;
