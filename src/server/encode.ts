@@ -29,7 +29,8 @@ function withWireTimes(value: unknown): unknown {
 export function encodePod(pod: V1Pod): WirePod {
   const wire = ObjectSerializer.serialize(withWireTimes(pod), 'V1Pod') as WirePod;
   // JSON round trip drops the undefined keys the serializer leaves for every unset field.
-  return { ...JSON.parse(JSON.stringify(wire)), apiVersion: 'v1', kind: 'Pod' };
+  const { apiVersion: _a, kind: _k, ...rest } = JSON.parse(JSON.stringify(wire)) as WirePod;
+  return { apiVersion: 'v1', kind: 'Pod', ...rest };
 }
 
 /** The API server lists in key order, which is namespace then name. */
