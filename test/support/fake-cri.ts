@@ -61,7 +61,10 @@ export class FakeCri implements CriRuntime {
     // Every CRI method records its call and honours failNext before doing anything.
     for (const method of CRI_METHODS) {
       const impl = (this[method] as (...a: unknown[]) => Promise<unknown>).bind(this);
+      // Writable and configurable so tests may patch a method, and a Proxy may hand out wrapped ones.
       Object.defineProperty(this, method, {
+        writable: true,
+        configurable: true,
         value: async (...args: unknown[]) => {
           this.enter(method, args);
           return impl(...args);
