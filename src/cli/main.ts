@@ -1,0 +1,25 @@
+// The `mini-kubelet` command line: the agent itself (no subcommand) plus the client commands that talk to a running agent.
+import { Command } from 'commander';
+import { registerGetCommand } from './get.js';
+import { addRunOptions, runAgent, type RunOptions } from './run.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mini-kubelet')
+    .description('A small, readable kubelet: runs static Pods from manifest files on a CRI runtime (containerd).')
+    .version('0.1.0')
+    .showHelpAfterError();
+  addRunOptions(program).action(async (opts: RunOptions) => {
+    await runAgent(opts);
+  });
+  registerGetCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`mini-kubelet: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

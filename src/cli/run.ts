@@ -1,0 +1,158 @@
+// The `mini-kubelet` run command: its flags (named as the kubelet's) and the assembly of every part into a running agent.
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { createFileSource } from '../config/file-source.js';
+import { createCriClient } from '../cri/client.js';
+import { connectRuntime } from '../cri/handshake.js';
+import { EventRecorder } from '../events/recorder.js';
+import { Kubelet } from '../kubelet.js';
+import { createLogger, type LogFormat } from '../log.js';
+import { nodeIPOf, nodeNameOf } from '../node/address.js';
+import { PodCache } from '../pleg/cache.js';
+import { GenericPLEG } from '../pleg/generic.js';
+import { PodConfig } from '../podconfig/podconfig.js';
+import { BackOff, CRASH_LOOP_INITIAL_MS, IMAGE_PULL_INITIAL_MS, IMAGE_PULL_MAX_MS } from '../podworker/backoff.js';
+import { ImageManager } from '../podworker/images.js';
+import { KubeletPodSyncer } from '../podworker/sync-pod.js';
+import { PodWorkers } from '../podworker/workers.js';
+import { startReadOnlyServer } from '../server/read-only-server.js';
+import { StatusManager } from '../status/manager.js';
+import { HostVolumeManager } from '../volumes/manager.js';
+import { parseDuration } from './duration.js';
+
+export interface RunOptions {
+  podManifestPath: string;
+  containerRuntimeEndpoint: string;
+  imageServiceEndpoint?: string;
+  runtimeRequestTimeout: number;
+  hostnameOverride?: string;
+  nodeIp?: string;
+  podLogsDir: string;
+  rootDir: string;
+  fileCheckFrequency: number;
+  syncFrequency: number;
+  plegRelistPeriod: number;
+  maxConcurrentPodSyncs: number;
+  serializeImagePulls: boolean;
+  maxContainerRestartPeriod: number;
+  readOnlyPort: number;
+  address: string;
+  clusterDns: string[];
+  clusterDomain?: string;
+  resolvConf: string;
+  logLevel: string;
+  logFormat: LogFormat;
+}
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+const bool = (v: string) => {
+  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
+  return v === 'true';
+};
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
+export function addRunOptions(program: Command): Command {
+  return program
+    .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents)', '/etc/kubernetes/manifests')
+    .option('--container-runtime-endpoint <endpoint>', 'CRI runtime socket (env CONTAINER_RUNTIME_ENDPOINT)', process.env.CONTAINER_RUNTIME_ENDPOINT ?? 'unix:///run/containerd/containerd.sock')
+    .option('--image-service-endpoint <endpoint>', 'CRI image service socket, when apart from the runtime (default: the runtime endpoint)')
+    .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (pulls excepted)', parseDuration, 120_000)
+    .option('--hostname-override <name>', 'node name to use instead of the host name (static pod names get "-<node name>")')
+    .option('--node-ip <ip>', "the node's IP, reported as hostIP (default: the first non-internal IPv4 address)")
+    .option('--pod-logs-dir <dir>', 'where container logs go: <dir>/<namespace>_<name>_<uid>/<container>/<restartCount>.log', '/var/log/pods')
+    .option('--root-dir <dir>', 'where pod directories and volumes live (<dir>/pods/<uid>)', '/var/lib/mini-kubelet')
+    .option('--file-check-frequency <duration>', 'how often the manifest directory is re-listed besides inotify', parseDuration, 20_000)
+    .option('--sync-frequency <duration>', 'every pod is re-synced at least this often', parseDuration, 60_000)
+    .option('--pleg-relist-period <duration>', 'how often the runtime is relisted for container events', parseDuration, 1_000)
+    .option('--max-concurrent-pod-syncs <n>', 'how many pods may talk to the runtime at once', int, 4)
+    .option('--serialize-image-pulls <bool>', 'pull one image at a time', bool, true)
+    .option('--max-container-restart-period <duration>', 'the CrashLoopBackOff ceiling (starts at 10s, doubles up to this)', parseDuration, 300_000)
+    .option('--read-only-port <port>', 'read-only HTTP port for /healthz and /pods (0 disables)', int, 10255)
+    .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
+    .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
+    .option('--cluster-domain <domain>', 'cluster domain for ClusterFirst search paths (e.g. cluster.local)')
+    .option('--resolv-conf <file>', 'resolv.conf for dnsPolicy Default ("" for none)', '/etc/resolv.conf')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .option('--log-format <format>', 'auto (text on a terminal, JSON otherwise), text or json', 'auto');
+}
+
+export async function runAgent(o: RunOptions): Promise<void> {
+  const logger = createLogger(o.logLevel, o.logFormat);
+  const clock = () => Date.now();
+  const nodeName = nodeNameOf(o.hostnameOverride);
+  const hostIP = nodeIPOf(o.nodeIp);
+
+  const cri = createCriClient({
+    runtimeEndpoint: o.containerRuntimeEndpoint,
+    imageEndpoint: o.imageServiceEndpoint,
+    timeoutMs: o.runtimeRequestTimeout,
+    logger,
+  });
+  try {
+    const info = await connectRuntime(cri);
+    const v = info.version;
+    logger.info({ runtime: `${v.runtimeName} ${v.runtimeVersion}`, api: v.runtimeApiVersion, nodeName, hostIP }, 'connected to the container runtime');
+    // The kubelet keeps going when the runtime is not ready yet (it reports the node NotReady); so do we.
+    for (const problem of info.problems) logger.warn(problem);
+  } catch (err) {
+    process.stderr.write(`mini-kubelet: ${(err as Error).message}\n`);
+    cri.close();
+    process.exitCode = 1;
+    return;
+  }
+
+  let resolvConf = '';
+  if (o.resolvConf) resolvConf = await readFile(o.resolvConf, 'utf8').catch(() => '');
+  const recorder = new EventRecorder({ logger, clock });
+  const cache = new PodCache();
+  const pleg = new GenericPLEG({ cri, nodeName, cache, relistPeriodMs: o.plegRelistPeriod, clock: { now: clock }, logger });
+  const statusManager = new StatusManager({ clock: { now: clock }, logger });
+  const crashLoopBackOff = new BackOff({ initialMs: CRASH_LOOP_INITIAL_MS, maxMs: o.maxContainerRestartPeriod, clock });
+  const images = new ImageManager({
+    cri,
+    backOff: new BackOff({ initialMs: IMAGE_PULL_INITIAL_MS, maxMs: IMAGE_PULL_MAX_MS, clock }),
+    recorder,
+    logger,
+    clock,
+    serializeImagePulls: o.serializeImagePulls,
+  });
+  const syncer = new KubeletPodSyncer({
+    cri,
+    images,
+    volumes: new HostVolumeManager(o.rootDir),
+    recorder,
+    crashLoopBackOff,
+    logger,
+    clock,
+    hostIP,
+    sandboxOptions: { nodeName, podLogsDir: o.podLogsDir, resolvConf, clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain },
+    cache,
+    pleg,
+    statusManager,
+  });
+  const workers = new PodWorkers({ syncer, logger, concurrency: Math.max(1, o.maxConcurrentPodSyncs), syncFrequencyMs: o.syncFrequency });
+  const podConfig = new PodConfig({ logger });
+  const fileSource = createFileSource({ manifestDir: o.podManifestPath, nodeName, checkFrequencyMs: o.fileCheckFrequency, clock: { now: clock }, logger });
+  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger });
+
+  await kubelet.start();
+  const server = await startReadOnlyServer({ address: o.address, port: o.readOnlyPort, source: kubelet.view(), logger });
+  logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down; pods keep running in the runtime');
+      resolve();
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+  await server.close();
+  await kubelet.stop();
+  cri.close();
+}

@@ -1,0 +1,136 @@
+// The Kubelet: wires sources → pod config → pod workers, PLEG → workers, status → views, and runs the sync loop and housekeeping.
+//
+// Follow one pod: a source emits a snapshot, PodConfig turns it into ADD/UPDATE/DELETE, this file
+// hands each pod to its worker (podworker/workers.ts), the worker's syncer observes, plans and
+// executes (podworker/sync-pod.ts), and the PLEG wakes the worker when the runtime changes.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { PodSource } from './config/types.js';
+import type { EventRecorder } from './events/recorder.js';
+import type { PodCache } from './pleg/cache.js';
+import type { GenericPLEG } from './pleg/generic.js';
+import type { PodConfig } from './podconfig/podconfig.js';
+import type { PodUpdate } from './podconfig/types.js';
+import type { PodWorkers } from './podworker/workers.js';
+import { POD_TERMINATION_GRACE_PERIOD_ANNOTATION } from './runtime/labels.js';
+import type { ObservedPod } from './runtime/types.js';
+import type { StatusManager } from './status/manager.js';
+import type { PodViewSource } from './server/types.js';
+
+export interface KubeletParts {
+  sources: PodSource[];
+  podConfig: PodConfig;
+  workers: PodWorkers;
+  pleg: GenericPLEG;
+  cache: PodCache;
+  statusManager: StatusManager;
+  recorder: EventRecorder;
+  logger: Logger;
+  /** How often housekeeping looks for orphaned pods (kubelet: housekeepingPeriod, 2s). */
+  housekeepingPeriodMs?: number;
+}
+
+export class Kubelet {
+  private housekeeping: NodeJS.Timeout | undefined;
+  private sourcesReady = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly parts: KubeletParts) {}
+
+  async start(): Promise<void> {
+    const { pleg, workers, podConfig, sources, logger } = this.parts;
+    // Know what already runs before acting on any pod, so a restarted agent adopts rather than duplicates.
+    await pleg.relist();
+    pleg.subscribe((e) => {
+      if (workers.isKnown(e.uid)) workers.wake(e.uid);
+    });
+    pleg.start();
+    podConfig.subscribe((u) => this.handle(u));
+    this.parts.statusManager.addSink({ podStatusChanged: () => this.notify(), podDeleted: () => this.notify() });
+    for (const source of sources) {
+      await source.start((snapshot) => {
+        podConfig.apply(snapshot);
+        this.notify();
+      });
+    }
+    this.sourcesReady = true;
+    logger.info({ sources: sources.map((s) => s.name), pods: podConfig.pods().length }, 'sources ready; starting housekeeping');
+    this.cleanupOrphans();
+    this.housekeeping = setInterval(() => this.cleanupOrphans(), this.parts.housekeepingPeriodMs ?? 2000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.housekeeping);
+    this.parts.pleg.stop();
+    for (const s of this.parts.sources) await s.stop();
+    await this.parts.workers.stop();
+  }
+
+  /** kubelet: syncLoopIteration's configCh branch (HandlePodAdditions, HandlePodUpdates, HandlePodRemoves). */
+  private handle(update: PodUpdate): void {
+    const { workers, logger } = this.parts;
+    for (const pod of update.pods) {
+      logger.info({ op: update.op, source: update.source, pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: pod.metadata?.uid }, 'pod update');
+      if (update.op === 'DELETE') workers.killPod(pod, 'deleted');
+      else workers.updatePod(pod);
+    }
+    this.notify();
+  }
+
+  /**
+   * kubelet: HandlePodCleanups. A pod the runtime has but no source knows (its manifest vanished
+   * while the agent was down, say) is killed and removed. Only after every source has delivered
+   * its first snapshot, or a slow source would look like a deletion.
+   */
+  private cleanupOrphans(): void {
+    if (!this.sourcesReady) return;
+    const { cache, workers, podConfig } = this.parts;
+    const known = new Set(podConfig.pods().map((p) => p.metadata?.uid));
+    for (const uid of cache.uids()) {
+      if (known.has(uid) || workers.isKnown(uid)) continue;
+      const observed = cache.get(uid);
+      if (!observed) continue;
+      this.parts.logger.info({ uid, pod: `${observed.namespace}/${observed.name}` }, 'killing orphaned pod: no source has it');
+      workers.killPod(orphanPod(observed), 'orphaned');
+    }
+  }
+
+  /** The read-only view for the HTTP server and the CLI. */
+  view(): PodViewSource {
+    return {
+      pods: () => this.pods(),
+      healthz: () => this.parts.pleg.healthy(),
+      rejected: () => this.parts.podConfig.rejected(),
+      subscribe: (cb) => {
+        this.listeners.add(cb);
+        return () => this.listeners.delete(cb);
+      },
+    };
+  }
+
+  /** Every pod from the sources with its live status; a pod not synced yet is Pending. */
+  pods(): V1Pod[] {
+    const { podConfig, statusManager } = this.parts;
+    return podConfig.pods().map((pod) => ({
+      ...pod,
+      status: statusManager.getPodStatus(pod.metadata!.uid!) ?? { phase: 'Pending', qosClass: undefined },
+    }));
+  }
+
+  private notify(): void {
+    for (const cb of this.listeners) cb();
+  }
+}
+
+/** A stand-in Pod for a runtime pod no source knows, enough to kill it with its recorded grace period. */
+export function orphanPod(observed: ObservedPod): V1Pod {
+  const grace = observed.containers
+    .map((c) => Number(c.annotations[POD_TERMINATION_GRACE_PERIOD_ANNOTATION]))
+    .find((n) => Number.isFinite(n));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: observed.name, namespace: observed.namespace, uid: observed.uid },
+    spec: { containers: [], terminationGracePeriodSeconds: grace ?? 30 },
+  };
+}

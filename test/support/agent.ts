@@ -1,0 +1,161 @@
+// Runs a real mini-kubelet process for e2e tests: temp dirs, a unique node name, its /pods view, and clean-up of what it made.
+import type { V1Pod } from '@kubernetes/client-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCriClient, type CriClient } from '../../src/cri/client.js';
+import { ownershipSelector } from '../../src/runtime/labels.js';
+import { ensureRuntime } from './runtime.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Agent {
+  nodeName: string;
+  manifestDir: string;
+  podLogsDir: string;
+  rootDir: string;
+  port: number;
+  endpoint: string;
+  cri: CriClient;
+  /** Everything the agent wrote to stderr so far. */
+  output(): string;
+  writeManifest(file: string, content: string): void;
+  removeManifest(file: string): void;
+  pods(): Promise<V1Pod[]>;
+  pod(name: string): Promise<V1Pod | undefined>;
+  /** Polls until fn returns a truthy value, or fails with `what` and the agent's last log lines. */
+  waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs?: number): Promise<T>;
+  /** Stops the process (SIGTERM by default; SIGKILL to simulate a crash). Pods stay in the runtime. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the process again with the same dirs and node name. */
+  restart(): Promise<void>;
+  /** Stops the agent, removes every sandbox it owns from the runtime, and deletes the temp dirs. */
+  cleanup(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export async function startAgent(opts: { name: string; extraArgs?: string[] }): Promise<Agent> {
+  const { endpoint } = await ensureRuntime();
+  const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
+  const manifestDir = path.join(base, 'manifests');
+  const podLogsDir = path.join(base, 'pods-logs');
+  const rootDir = path.join(base, 'root');
+  mkdirSync(manifestDir, { recursive: true });
+  const nodeName = `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
+  const port = await freePort();
+  const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
+  let child: ChildProcess | undefined;
+  let log = '';
+
+  const launch = async () => {
+    const args = [
+      '--import', 'tsx', path.join(REPO, 'src/cli/entry.ts'),
+      '--pod-manifest-path', manifestDir,
+      '--container-runtime-endpoint', endpoint,
+      '--hostname-override', nodeName,
+      '--pod-logs-dir', podLogsDir,
+      '--root-dir', rootDir,
+      '--read-only-port', String(port),
+      '--file-check-frequency', '2s',
+      '--log-format', 'json',
+      '--log-level', 'debug',
+      ...(opts.extraArgs ?? []),
+    ];
+    child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const started = Date.now();
+    while (Date.now() - started < 30_000) {
+      if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${log.slice(-3000)}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (res.status === 200) return;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`agent did not become healthy in 30s:\n${log.slice(-3000)}`);
+  };
+
+  const agent: Agent = {
+    nodeName,
+    manifestDir,
+    podLogsDir,
+    rootDir,
+    port,
+    endpoint,
+    cri,
+    output: () => log,
+    writeManifest: (file, content) => writeFileSync(path.join(manifestDir, file), content),
+    removeManifest: (file) => unlinkSync(path.join(manifestDir, file)),
+    async pods() {
+      const res = await fetch(`http://127.0.0.1:${port}/pods`);
+      const list = (await res.json()) as { items: V1Pod[] };
+      return list.items;
+    },
+    async pod(name) {
+      return (await agent.pods()).find((p) => p.metadata?.name === `${name}-${nodeName}` || p.metadata?.name === name);
+    },
+    async waitFor(what, fn, timeoutMs = 60_000) {
+      const started = Date.now();
+      let lastErr: unknown;
+      while (Date.now() - started < timeoutMs) {
+        try {
+          const v = await fn();
+          if (v) return v as never;
+        } catch (err) {
+          lastErr = err;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const tail = log.split('\n').slice(-40).join('\n');
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastErr ? ` (last error: ${lastErr})` : ''}\nagent log tail:\n${tail}`);
+    },
+    async stop(signal = 'SIGTERM') {
+      if (!child || child.exitCode !== null) return;
+      const c = child;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill(signal);
+      await exited;
+    },
+    async restart() {
+      await agent.stop();
+      await launch();
+    },
+    async cleanup() {
+      await agent.stop('SIGKILL');
+      const selector = ownershipSelector(nodeName);
+      for (const sb of await cri.listPodSandbox({ labelSelector: selector }).catch(() => [])) {
+        await cri.stopPodSandbox(sb.id).catch(() => undefined);
+        await cri.removePodSandbox(sb.id).catch(() => undefined);
+      }
+      cri.close();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+  await launch();
+  return agent;
+}
+
+/** The pod's container statuses by name. */
+export function containerStatus(pod: V1Pod | undefined, name: string) {
+  return [...(pod?.status?.containerStatuses ?? []), ...(pod?.status?.initContainerStatuses ?? [])].find((c) => c.name === name);
+}
+
+/** A minimal pod manifest in YAML. */
+export function podYaml(name: string, body: string): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${body.replace(/^\n/, '')}`;
+}
