@@ -1,0 +1,170 @@
+// Tests for the file source against a real temp directory: watch, periodic re-list, broken and hidden files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_FIRST_SEEN_ANNOTATION } from '../../src/config/annotations.js';
+import { createFileSource } from '../../src/config/file-source.js';
+import type { SourceLogger, SourceSnapshot } from '../../src/config/types.js';
+
+const podYaml = (name: string, image = 'busybox:1.36') =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: app\n    image: ${image}\n`;
+
+function recordingLogger(): SourceLogger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, debug() {}, info() {}, error() {}, warn(_o: unknown, msg?: string) { warnings.push(msg ?? ''); } };
+}
+
+/** Starts a source on `dir` and collects its snapshots; `until` waits for one that matches. */
+async function harness(dir: string, opts: { checkFrequencyMs?: number; now?: () => number } = {}) {
+  const snapshots: SourceSnapshot[] = [];
+  const waiters: Array<() => void> = [];
+  const logger = recordingLogger();
+  const source = createFileSource({
+    manifestDir: dir, nodeName: 'node1', logger, debounceMs: 20,
+    checkFrequencyMs: opts.checkFrequencyMs ?? 60_000,
+    clock: { now: opts.now ?? (() => Date.UTC(2024, 0, 1)) },
+  });
+  await source.start((s) => {
+    snapshots.push(s);
+    for (const w of waiters.splice(0)) w();
+  });
+  const names = (s: SourceSnapshot) => s.pods.map((p) => p.metadata!.name!).sort();
+  async function until(pred: (s: SourceSnapshot) => boolean, what: string, timeoutMs = 5000): Promise<SourceSnapshot> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const last = snapshots.at(-1);
+      if (last && pred(last)) return last;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last snapshot: ${JSON.stringify(last && { pods: names(last), errors: last.errors })}`);
+      await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 50); });
+    }
+  }
+  return { source, snapshots, until, names, logger };
+}
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'mk-manifests-'));
+}
+
+test('file source: reads regular files, skips dotfiles and subdirectories, reports a broken file next to good ones', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'a.yaml'), podYaml('alpha'));
+  await writeFile(join(dir, 'b.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'beta' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } }));
+  await writeFile(join(dir, 'broken.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: [oops\n');
+  await writeFile(join(dir, '.hidden.yaml'), podYaml('hidden'));
+  await writeFile(join(dir, '.a.yaml.swp'), 'garbage');
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'sub', 'nested.yaml'), podYaml('nested'));
+  const h = await harness(dir);
+  try {
+    assert.equal(h.snapshots.length, 1, 'start() resolves after the first snapshot');
+    const s = h.snapshots[0]!;
+    assert.equal(s.source, 'file');
+    assert.deepEqual(h.names(s), ['alpha-node1', 'beta-node1']);
+    assert.equal(s.errors.length, 1);
+    assert.equal(s.errors[0]!.path, join(dir, 'broken.yaml'));
+    assert.match(s.errors[0]!.message, /line \d+/);
+    assert.deepEqual(h.logger.warnings, ['rejected manifest']);
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: create, edit, rename and remove are seen through the watch', async () => {
+  const dir = await tempDir();
+  const h = await harness(dir);
+  try {
+    assert.deepEqual(h.snapshots[0]!.pods, []);
+    await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+    const created = await h.until((s) => s.pods.length === 1, 'web to appear');
+    const uid1 = created.pods[0]!.metadata!.uid;
+
+    await writeFile(join(dir, 'web.yaml'), podYaml('web', 'busybox:1.37'));
+    const edited = await h.until((s) => s.pods[0]?.spec!.containers[0]!.image === 'busybox:1.37', 'the edit');
+    assert.notEqual(edited.pods[0]!.metadata!.uid, uid1, 'an edited file is a new pod');
+
+    await rename(join(dir, 'web.yaml'), join(dir, 'web2.yaml'));
+    const renamed = await h.until((s) => s.pods.length === 1 && s.pods[0]!.metadata!.annotations!['mini-kubelet.io/config.path'] === join(dir, 'web2.yaml'), 'the rename');
+    assert.notEqual(renamed.pods[0]!.metadata!.uid, edited.pods[0]!.metadata!.uid, 'the path is part of the UID');
+
+    // An editor's atomic save: write a dotfile, rename it over the manifest.
+    await writeFile(join(dir, '.web2.yaml.tmp'), podYaml('web', 'busybox:1.38'));
+    await rename(join(dir, '.web2.yaml.tmp'), join(dir, 'web2.yaml'));
+    await h.until((s) => s.pods[0]?.spec!.containers[0]!.image === 'busybox:1.38', 'the atomic save');
+
+    await rm(join(dir, 'web2.yaml'));
+    await h.until((s) => s.pods.length === 0, 'web to disappear');
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: a missing directory is an empty snapshot, and is picked up once it exists', async () => {
+  const parent = await tempDir();
+  const dir = join(parent, 'manifests');
+  const h = await harness(dir, { checkFrequencyMs: 100 });
+  try {
+    assert.equal(h.snapshots.length, 1);
+    assert.deepEqual(h.snapshots[0], { source: 'file', pods: [], errors: [] });
+    assert.deepEqual(h.logger.warnings, ['manifest path does not exist; watching for it']);
+    await mkdir(dir);
+    await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+    await h.until((s) => s.pods.length === 1, 'web after the directory appears');
+    // Removed while watched, then made again: the dead watch is dropped and the new directory read.
+    await rm(dir, { recursive: true });
+    await h.until((s) => s.pods.length === 0, 'the directory to go away');
+    await mkdir(dir);
+    await writeFile(join(dir, 'again.yaml'), podYaml('again'));
+    await h.until((s) => s.pods.length === 1 && s.pods[0]!.metadata!.name === 'again-node1', 'a pod in the re-made directory');
+  } finally {
+    await h.source.stop();
+    await rm(parent, { recursive: true });
+  }
+});
+
+test('file source: config.seen is the first sighting and survives re-lists; unchanged re-lists emit nothing', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+  let now = Date.UTC(2024, 0, 1);
+  const h = await harness(dir, { checkFrequencyMs: 50, now: () => now });
+  try {
+    const first = h.snapshots[0]!.pods[0]!;
+    assert.equal(first.metadata!.annotations![CONFIG_FIRST_SEEN_ANNOTATION], '2024-01-01T00:00:00.000Z');
+    now = Date.UTC(2024, 0, 2);
+    await new Promise((r) => setTimeout(r, 300)); // several periodic re-lists
+    assert.equal(h.snapshots.length, 1, 'an unchanged directory emits no new snapshot');
+    await writeFile(join(dir, 'api.yaml'), podYaml('api'));
+    const s = await h.until((x) => x.pods.length === 2, 'api to appear');
+    const byName = Object.fromEntries(s.pods.map((p) => [p.metadata!.name, p.metadata!.annotations![CONFIG_FIRST_SEEN_ANNOTATION]]));
+    assert.deepEqual(byName, { 'api-node1': '2024-01-02T00:00:00.000Z', 'web-node1': '2024-01-01T00:00:00.000Z' });
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: a single manifest file as the path', async () => {
+  const dir = await tempDir();
+  const file = join(dir, 'only.yaml');
+  await writeFile(file, podYaml('only'));
+  const h = await harness(file);
+  try {
+    assert.deepEqual(h.names(h.snapshots[0]!), ['only-node1']);
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: nothing is emitted after stop()', async () => {
+  const dir = await tempDir();
+  const h = await harness(dir, { checkFrequencyMs: 30 });
+  await h.source.stop();
+  await writeFile(join(dir, 'late.yaml'), podYaml('late'));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(h.snapshots.length, 1);
+  await rm(dir, { recursive: true });
+});
