@@ -1,30 +1,119 @@
 // Pod → CRI PodSandboxConfig, pure (the kubelet's generatePodSandboxConfig and generatePodSandboxLinuxConfig).
 import type { V1Pod } from '@kubernetes/client-node';
-import type { PodSandboxConfig } from '../../cri/types.js';
+import type { PodSandboxConfig, PortMapping, Protocol, StringMap } from '../../cri/types.js';
+import { podDNSConfig } from './dns.js';
+import { SandboxConfigError } from './errors.js';
+import { newPodAnnotations, newPodLabels } from './labels.js';
+import { sandboxSecurityContext } from './security.js';
+
+export { SandboxConfigError } from './errors.js';
 
 export interface SandboxOptions {
   nodeName: string;
   podLogsDir: string;
-  /** The CONTENT of the node's resolv.conf (--resolv-conf); undefined or '' when none is configured. */
+  /** The CONTENT of the node's resolv.conf (--resolv-conf); undefined when none is configured. */
   resolvConf?: string;
   clusterDNS?: string[];
   clusterDomain?: string;
   cgroupParent?: string;
+  /** The node's IPs (only used to pick a loopback nameserver when there is no resolv.conf). */
+  nodeIPs?: string[];
 }
 
-/** A pod whose sandbox cannot be configured as asked (the kubelet's CreatePodSandboxConfigError). */
-export class SandboxConfigError extends Error {
-  override readonly name = 'SandboxConfigError';
+const HOSTNAME_MAX_LEN = 63;
+const FQDN_MAX_LEN = 64;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function checkLabel(what: string, v: string): void {
+  if (v.length > HOSTNAME_MAX_LEN || !DNS1123_LABEL.test(v)) {
+    throw new SandboxConfigError(`pod ${what} "${v}" is not a valid DNS label`);
+  }
 }
 
+/**
+ * GeneratePodHostNameAndDomain + truncatePodHostnameIfNeeded + GetNodenameForKernel: the pod's
+ * hostname (spec.hostname or the pod name, cut to 63 characters without a trailing - or .), or
+ * its FQDN when setHostnameAsFQDN asks for it and a subdomain gives one.
+ */
+export function podHostname(pod: V1Pod, clusterDomain = ''): string {
+  const name = pod.metadata?.name ?? '';
+  let hostname = name;
+  if (pod.spec?.hostname) {
+    checkLabel('Hostname', pod.spec.hostname);
+    hostname = pod.spec.hostname;
+  }
+  if (hostname.length > HOSTNAME_MAX_LEN) {
+    hostname = hostname.slice(0, HOSTNAME_MAX_LEN).replace(/[-.]+$/, '');
+    if (hostname === '') throw new SandboxConfigError(`hostname for pod "${name}" was invalid`);
+  }
+  const subdomain = pod.spec?.subdomain;
+  if (!subdomain || pod.spec?.setHostnameAsFQDN !== true) {
+    if (subdomain) checkLabel('Subdomain', subdomain);
+    return hostname;
+  }
+  checkLabel('Subdomain', subdomain);
+  const fqdn = `${hostname}.${subdomain}.${pod.metadata?.namespace ?? ''}.svc.${clusterDomain}`;
+  if (fqdn.length > FQDN_MAX_LEN) {
+    throw new SandboxConfigError(
+      `failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${FQDN_MAX_LEN} characters is the max, ${fqdn.length} characters requested)`,
+    );
+  }
+  return fqdn;
+}
+
+/** BuildPodLogsDirectory: <podLogsDir>/<namespace>_<name>_<uid>. */
+export function podLogsDirectory(podLogsDir: string, pod: V1Pod): string {
+  const m = pod.metadata ?? {};
+  return `${podLogsDir.replace(/\/$/, '')}/${m.namespace ?? ''}_${m.name ?? ''}_${m.uid ?? ''}`;
+}
+
+/**
+ * MakePortMappings over the regular containers: every declared port, a name used twice in one
+ * container counted once. The runtime's CNI portmap plugin acts only on those with a hostPort.
+ */
+export function sandboxPortMappings(pod: V1Pod): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    const names = new Set<string>();
+    for (const p of c.ports ?? []) {
+      const protocol = (p.protocol ?? 'TCP') as Protocol;
+      const family = !p.hostIP ? 'any' : p.hostIP.includes(':') ? 'v6' : 'v4';
+      const name = p.name || `${family}-${protocol}-${p.hostIP ?? ''}:${p.containerPort}:${p.hostPort ?? 0}`;
+      if (names.has(name)) continue;
+      names.add(name);
+      out.push({ protocol, containerPort: p.containerPort, hostPort: p.hostPort ?? 0, hostIp: p.hostIP ?? '' });
+    }
+  }
+  return out;
+}
+
+/** ConvertSysctlVariableToDotsSeparator: runc wants net.ipv4.ip_forward, the API also allows net/ipv4/ip_forward. */
+export function sysctlName(name: string): string {
+  const first = name.search(/[./]/);
+  if (first < 0 || name[first] === '.') return name;
+  return name.replace(/[./]/g, (ch) => (ch === '.' ? '/' : '.'));
+}
+
+/** generatePodSandboxConfig */
 export function generatePodSandboxConfig(pod: V1Pod, attempt: number, opts: SandboxOptions): PodSandboxConfig {
-  void opts;
-  return {
-    metadata: {
-      name: pod.metadata?.name ?? '',
-      uid: pod.metadata?.uid ?? '',
-      namespace: pod.metadata?.namespace ?? '',
-      attempt,
-    },
+  const m = pod.metadata ?? {};
+  const config: PodSandboxConfig = {
+    metadata: { name: m.name ?? '', uid: m.uid ?? '', namespace: m.namespace ?? '', attempt },
+    labels: newPodLabels(pod, opts.nodeName),
+    annotations: newPodAnnotations(pod),
+    dnsConfig: podDNSConfig(pod, opts).dnsConfig,
+    logDirectory: podLogsDirectory(opts.podLogsDir, pod),
   };
+  // No hostname for host-network pods: without a UTS namespace of its own, the runtime must not set one.
+  if (pod.spec?.hostNetwork !== true) config.hostname = podHostname(pod, opts.clusterDomain);
+  const ports = sandboxPortMappings(pod);
+  if (ports.length > 0) config.portMappings = ports;
+  const sysctls: StringMap = {};
+  for (const s of pod.spec?.securityContext?.sysctls ?? []) sysctls[sysctlName(s.name)] = s.value;
+  config.linux = {
+    ...(opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}),
+    securityContext: sandboxSecurityContext(pod),
+    sysctls,
+  };
+  return config;
 }

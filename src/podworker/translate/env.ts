@@ -1,0 +1,141 @@
+// A container's environment: env/envFrom, $(VAR) expansion and the downward API (the kubelet's makeEnvironmentVariables).
+import type { V1Container, V1ObjectFieldSelector, V1Pod, V1ResourceFieldSelector } from '@kubernetes/client-node';
+import type { KeyValue } from '../../cri/types.js';
+import { ContainerConfigError } from './errors.js';
+import { expand, mappingFuncFor } from './expansion.js';
+import { milliValue, value } from './quantity.js';
+
+/** What the environment may draw on besides the Pod itself. */
+export interface EnvSources {
+  nodeName: string;
+  podIP?: string;
+  podIPs?: string[];
+  hostIP?: string;
+  hostIPs?: string[];
+  /** ConfigMaps of the pod's namespace by name; undefined when no API server is configured. */
+  configMaps?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** Secrets of the pod's namespace by name, values decoded; undefined when no API server is configured. */
+  secrets?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The node's allocatable resources: what an unset limit means to resourceFieldRef. */
+  allocatable?: Readonly<Record<string, string>>;
+}
+
+type Kind = 'configMap' | 'secret';
+const NOUN: Record<Kind, [plural: string, title: string]> = { configMap: ['configmaps', 'ConfigMap'], secret: ['secrets', 'Secret'] };
+
+/** One ConfigMap or Secret, or undefined when it is missing and optional (the kubelet skips it then). */
+function lookup(kind: Kind, name: string, optional: boolean, pod: V1Pod, src: EnvSources): Readonly<Record<string, string>> | undefined {
+  const ns = pod.metadata?.namespace ?? '';
+  const store = kind === 'configMap' ? src.configMaps : src.secrets;
+  if (!store) throw new ContainerConfigError(`couldn't get ${kind} ${ns}/${name}, no API server client configured`);
+  const data = store.get(name);
+  if (data === undefined && !optional) throw new ContainerConfigError(`${NOUN[kind][0]} "${name}" not found`);
+  return data;
+}
+
+/** A label or annotation map as the downward API prints it: sorted `key="value"` lines (fieldpath.FormatMap). */
+function formatMap(m: Readonly<Record<string, string>> | undefined): string {
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m![k])}`)
+    .join('\n');
+}
+
+/** podFieldSelectorRuntimeValue + fieldpath.ExtractFieldPathAsString */
+function fieldRefValue(ref: V1ObjectFieldSelector, pod: V1Pod, src: EnvSources): string {
+  const path = ref.fieldPath;
+  const meta = pod.metadata ?? {};
+  const subscript = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path);
+  if (subscript) return (subscript[1] === 'labels' ? meta.labels : meta.annotations)?.[subscript[2]!] ?? '';
+  switch (path) {
+    case 'metadata.name': return meta.name ?? '';
+    case 'metadata.namespace': return meta.namespace ?? '';
+    case 'metadata.uid': return meta.uid ?? '';
+    case 'metadata.labels': return formatMap(meta.labels);
+    case 'metadata.annotations': return formatMap(meta.annotations);
+    case 'spec.nodeName': return pod.spec?.nodeName || src.nodeName;
+    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? '';
+    case 'status.podIP': return src.podIP ?? '';
+    case 'status.podIPs': return (src.podIPs ?? (src.podIP ? [src.podIP] : [])).join(',');
+    case 'status.hostIP': return src.hostIP ?? src.hostIPs?.[0] ?? '';
+    case 'status.hostIPs': return (src.hostIPs ?? (src.hostIP ? [src.hostIP] : [])).join(',');
+  }
+  throw new ContainerConfigError(`unsupported fieldPath: ${path}`);
+}
+
+/** containerResourceRuntimeValue + ExtractContainerResourceValue, with limits defaulted to allocatable. */
+function resourceFieldRefValue(ref: V1ResourceFieldSelector, pod: V1Pod, self: V1Container, src: EnvSources): string {
+  const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  const c = ref.containerName ? all.find((x) => x.name === ref.containerName) : self;
+  if (!c) throw new ContainerConfigError(`container ${ref.containerName} not found in the pod`);
+  const dot = ref.resource.indexOf('.');
+  const [kind, name] = [ref.resource.slice(0, dot), ref.resource.slice(dot + 1)];
+  if ((kind !== 'limits' && kind !== 'requests') || name === '') {
+    throw new ContainerConfigError(`unsupported container resource : ${ref.resource}`);
+  }
+  const limits = c.resources?.limits ?? {};
+  const requests = c.resources?.requests ?? {};
+  // defaultPodLimitsForDownwardAPI: an unset limit is the node's allocatable amount.
+  let q: string | undefined = kind === 'limits' ? limits[name] : (requests[name] ?? limits[name]);
+  if (q === undefined && kind === 'limits' && ['cpu', 'memory', 'ephemeral-storage'].includes(name)) {
+    q = src.allocatable?.[name];
+    if (q === undefined) throw new ContainerConfigError(`${ref.resource} is not set and the node's allocatable ${name} is unknown`);
+  }
+  if (name === 'cpu') {
+    // convertResourceCPUToString: ceil(milli / divisor milli)
+    return String(Math.ceil(milliValue(q ?? 0) / milliValue(ref.divisor ?? '1')));
+  }
+  if (name === 'memory' || name === 'ephemeral-storage' || name.startsWith('hugepages-')) {
+    return String(Math.ceil(value(q ?? 0) / value(ref.divisor ?? '1')));
+  }
+  throw new ContainerConfigError(`unsupported container resource : ${ref.resource}`);
+}
+
+/**
+ * makeEnvironmentVariables: envFrom first, then env in order. An env value may refer to variables
+ * defined BEFORE it; values from envFrom and valueFrom are taken literally. A name defined twice
+ * keeps its first position and its last value.
+ */
+export function makeEnvironmentVariables(pod: V1Pod, container: V1Container, src: EnvSources): KeyValue[] {
+  const env = new Map<string, string>();
+  for (const from of container.envFrom ?? []) {
+    const ref = from.configMapRef ?? from.secretRef;
+    if (!ref) continue;
+    const data = lookup(from.configMapRef ? 'configMap' : 'secret', ref.name ?? '', ref.optional === true, pod, src);
+    for (const [k, v] of Object.entries(data ?? {})) env.set(`${from.prefix ?? ''}${k}`, v);
+  }
+  for (const e of container.env ?? []) {
+    const vf = e.valueFrom;
+    if (!vf) {
+      env.set(e.name, expand(e.value ?? '', mappingFuncFor(env)));
+    } else if (vf.fieldRef) {
+      env.set(e.name, fieldRefValue(vf.fieldRef, pod, src));
+    } else if (vf.resourceFieldRef) {
+      env.set(e.name, resourceFieldRefValue(vf.resourceFieldRef, pod, container, src));
+    } else if (vf.configMapKeyRef || vf.secretKeyRef) {
+      const kind: Kind = vf.configMapKeyRef ? 'configMap' : 'secret';
+      const ref = (vf.configMapKeyRef ?? vf.secretKeyRef)!;
+      const optional = ref.optional === true;
+      const data = lookup(kind, ref.name ?? '', optional, pod, src);
+      if (data === undefined) continue;
+      const v = data[ref.key];
+      if (v === undefined) {
+        if (optional) continue;
+        throw new ContainerConfigError(`couldn't find key ${ref.key} in ${NOUN[kind][1]} ${pod.metadata?.namespace ?? ''}/${ref.name ?? ''}`);
+      }
+      env.set(e.name, v);
+    } else {
+      throw new ContainerConfigError(`env ${e.name}: unsupported valueFrom source`);
+    }
+  }
+  return [...env].map(([key, v]) => ({ key, value: v }));
+}
+
+/** ExpandContainerCommandAndArgs: $(VAR) in command and args, from the final environment. */
+export function expandCommandAndArgs(container: V1Container, envs: KeyValue[]): { command?: string[]; args?: string[] } {
+  const mapping = mappingFuncFor(new Map(envs.map((e) => [e.key, e.value])));
+  return {
+    ...(container.command?.length ? { command: container.command.map((c) => expand(c, mapping)) } : {}),
+    ...(container.args?.length ? { args: container.args.map((a) => expand(a, mapping)) } : {}),
+  };
+}
