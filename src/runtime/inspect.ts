@@ -1,5 +1,6 @@
 // Reads what the runtime holds for mini-kubelet: the owned CRI objects, and one pod's ObservedPod (kubelet: GetPodStatus).
 
+import { isNotFound } from '../cri/errors.js';
 import type { Container, ContainerState, ContainerStatus, CriRuntime, PodSandbox, PodSandboxStatus } from '../cri/types.js';
 import { CONTAINER_HASH_ANNOTATION, CONTAINER_NAME_LABEL, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL, ownershipSelector } from './labels.js';
 import type { ObservedContainer, ObservedContainerState, ObservedPod, ObservedSandbox } from './types.js';
@@ -35,16 +36,6 @@ export async function listOwned(cri: CriRuntime, nodeName: string, extra: Record
 /** The pod UID an object belongs to: the io.kubernetes.pod.uid label (sandboxes also carry it in metadata). */
 export function podUidOf(obj: PodSandbox | Container): string | undefined {
   return obj.labels?.[POD_UID_LABEL] || ('metadata' in obj && 'uid' in obj.metadata ? obj.metadata.uid : undefined) || undefined;
-}
-
-/**
- * A CRI NotFound: the object went away between the list and the status call. gRPC code 5; the
- * CRI client may also wrap it in an error with a name or a string code saying so.
- */
-export function isNotFound(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; name?: unknown; grpcCode?: unknown };
-  return e.code === 5 || e.grpcCode === 5 || e.code === 'NotFound' || e.code === 'NOT_FOUND' || e.name === 'NotFoundError';
 }
 
 /** Runs a status call; a NotFound becomes undefined (the object is skipped), any other error fails the pod. */
