@@ -61,6 +61,14 @@ export class BackOff {
     return this.#clock() - eventTime < entry.backoffMs;
   }
 
+  /** Backoff.IsInBackOffSinceUpdate: true while less than the current delay has passed since the last failure (image pulls). */
+  isInBackOffSinceUpdate(key: string, eventTime: number): boolean {
+    const entry = this.#entries.get(key);
+    if (!entry) return false;
+    if (this.#expired(eventTime, entry.lastUpdate)) return false;
+    return eventTime - entry.lastUpdate < entry.backoffMs;
+  }
+
   /** Backoff.Reset: forget key. */
   reset(key: string): void {
     this.#entries.delete(key);

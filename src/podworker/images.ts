@@ -57,7 +57,7 @@ export class ImageManager {
     }
 
     const key = imagePullKey(pod, image);
-    if (backOff.isInBackOffSince(key, clock())) {
+    if (backOff.isInBackOffSinceUpdate(key, clock())) {
       const message = `Back-off pulling image "${spec}"`;
       recorder.event(pod, 'Normal', 'BackOff', message, fieldPath);
       return { ok: false, reason: 'ImagePullBackOff', message };

@@ -75,6 +75,14 @@ export function splitByBackOff(
   for (const s of starts) {
     const name = s.container.name;
     const prior = newest(observed, name);
+    // A newest instance that was created but never started (a CreateContainer that timed out but
+    // did succeed, or an agent killed between create and start) is started as it is, with the
+    // same restartCount, rather than created a second time (kubernetes#139670).
+    const sandbox = observed?.sandboxes[0];
+    if (prior?.state === 'created' && sandbox?.state === 'ready' && prior.sandboxId === sandbox.id) {
+      out.containersToStart.push({ name, kind: s.kind, restartCount: prior.restartCount, reason: 'created but never started' });
+      continue;
+    }
     const restartCount = prior ? prior.restartCount + 1 : 0;
     const lastExited = observed?.containers.find((c) => c.name === name && c.state === 'exited');
     if (!lastExited) {

@@ -75,3 +75,17 @@ test('crashLoopKey is the kubelet getStableKey; imagePullKey is uid_image', () =
   assert.equal(crashLoopKey(pod, 'app', 'abc123'), 'web_prod_u-1_app_abc123');
   assert.equal(imagePullKey(pod, 'busybox:1.36'), 'u-1_busybox:1.36');
 });
+
+test('isInBackOffSinceUpdate (image pulls): counts from the last failure, not from an event time', () => {
+  let now = 1_000_000;
+  const b = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock: () => now });
+  assert.equal(b.isInBackOffSinceUpdate('img', now), false);
+  b.next('img', now);
+  now += 9_000;
+  assert.equal(b.isInBackOffSinceUpdate('img', now), true);
+  now += 1_001;
+  assert.equal(b.isInBackOffSinceUpdate('img', now), false);
+  b.next('img', now);
+  now += 19_000;
+  assert.equal(b.isInBackOffSinceUpdate('img', now), true, 'the second failure doubles the window to 20s');
+});

@@ -189,10 +189,10 @@ const cases: Case[] = [
     want: { start: [], kill: [] },
   },
   {
-    name: 'created but never started: start a fresh instance with restartCount+1',
+    name: 'created but never started: start that same instance (same restartCount), never a second one (kubernetes#139670)',
     pod: twoApps(),
     observed: (p) => obs([aSandbox()], [running(p, 'app'), inst(p, 'side', { state: 'created' })]),
-    want: { start: ['side:regular:1'], kill: [] },
+    want: { start: ['side:regular:0'], kill: [] },
   },
   {
     name: 'unknown state: kill it, then start a new one',

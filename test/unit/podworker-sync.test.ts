@@ -151,7 +151,8 @@ describe('KubeletPodSyncer.syncPod', () => {
     await h.pleg.relist();
     h.resetCalls();
     const r = await h.sync(p);
-    assert.deepEqual(h.writes(), []);
+    // Nothing restarts; the kubelet stops the now useless sandbox (computePodActions: keepCount == 0).
+    assert.deepEqual(h.writes(), ['stopPodSandbox']);
     assert.equal(r.terminal, true);
     assert.equal(h.status(p)!.phase, 'Succeeded');
   });
