@@ -24,6 +24,8 @@ export interface ParsedManifest {
   errors: ManifestError[];
 }
 
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
+
 /** Syntax errors with the position the yaml library found ("at line 3, column 5"), one line each. */
 function syntaxMessages(doc: Document.Parsed): string[] {
   return doc.errors.map((e) => e.message.split('\n')[0]!.replace(/:$/, ''));
@@ -61,8 +63,9 @@ function decodePod(value: unknown, opts: ManifestOptions, configPath: string): {
 /** Parses a whole file. Empty documents (a trailing `---`, comments only) are skipped. */
 export function parseManifest(text: string, opts: ManifestOptions): ParsedManifest {
   const source = opts.source ?? FILE_SOURCE;
-  // YAML 1.1, as Go's yaml.v2 reads manifests: `defaultMode: 0644` is octal there, not 644.
-  const docs = parseAllDocuments(text, { version: '1.1' });
+  // YAML 1.1, as Go's yaml.v2 reads manifests: `defaultMode: 0644` is octal there, not 644. But
+  // yaml.v2 leaves timestamps as strings when decoding untyped, so `date: 2024-01-01` is text.
+  const docs = parseAllDocuments(text, { version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP_TAG) });
   const list = Array.isArray(docs) ? docs : [];
   const multi = list.length > 1;
   const pods: V1Pod[] = [];

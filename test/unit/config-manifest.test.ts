@@ -123,6 +123,13 @@ test('YAML 1.1 as the kubelet reads it: 0644 is octal', () => {
   assert.equal(parseManifest(text, opts).pods[0]!.spec!.volumes![0]!.secret!.defaultMode, 420);
 });
 
+test('YAML 1.1 timestamps stay strings, as yaml.v2 leaves them (a date annotation is text)', () => {
+  const text = WEB.replace('  name: web', '  name: web\n  annotations: {deployed: 2024-01-01}');
+  const { pods, errors } = parseManifest(text, opts);
+  assert.deepEqual(errors, []);
+  assert.equal(pods[0]!.metadata!.annotations!.deployed, '2024-01-01');
+});
+
 test('null fields mean unset (ports: with no value)', () => {
   const { pods, errors } = parseManifest(WEB.replace('image: busybox:1.36', 'image: busybox:1.36\n    ports:'), opts);
   assert.deepEqual(errors, []);
