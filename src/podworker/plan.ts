@@ -4,7 +4,7 @@ import type { BackOff } from './backoff.js';
 import type { PodActions } from './actions.js';
 import type { ObservedContainer, ObservedPod } from '../runtime/types.js';
 import type { Draft } from './plan-draft.js';
-import { newDraft, newest, splitByBackOff } from './plan-draft.js';
+import { initKind, newDraft, newest, splitByBackOff } from './plan-draft.js';
 import { computeInitContainerActions } from './plan-init.js';
 import { anythingToStop, podSandboxChanged } from './plan-sandbox.js';
 import { shouldContainerBeRestarted } from './restart-policy.js';
@@ -17,7 +17,7 @@ export interface UnhealthyContainer {
 }
 
 export interface PlanContext {
-  /** Unix ms. */
+  /** Unix ms when the plan is made (for callers' logs; back-off decisions use the BackOff's own clock). */
   now: number;
   /** Read-only view of the crash-loop back-off; the executor calls next() when it restarts. */
   crashLoopBackOff: Pick<BackOff, 'isInBackOffSince' | 'get'>;
@@ -77,7 +77,7 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod | undefined,
     }
     if (inits.length > 0) {
       const first = inits[0]!;
-      draft.initStarts = [{ container: first, kind: first.restartPolicy === 'Always' ? 'sidecar' : 'init', reason: 'new sandbox' }];
+      draft.initStarts = [{ container: first, kind: initKind(first), reason: 'new sandbox' }];
     } else {
       draft.regularStarts = toStart.map((c) => ({ container: c, kind: 'regular', reason: startReason(newest(observed, c.name), pod) }));
     }
