@@ -89,3 +89,13 @@ test('isInBackOffSinceUpdate (image pulls): counts from the last failure, not fr
   now += 19_000;
   assert.equal(b.isInBackOffSinceUpdate('img', now), true, 'the second failure doubles the window to 20s');
 });
+
+test('isInBackOffSinceUpdate: counts from the last next(), not from an event time', () => {
+  const { clock, b } = setup();
+  const t = clock.now;
+  assert.equal(b.isInBackOffSinceUpdate('k', t), false);
+  b.next('k', t - 60_000); // event long ago, recorded now
+  assert.equal(b.isInBackOffSince('k', t - 60_000), false);
+  assert.equal(b.isInBackOffSinceUpdate('k', t + 9_999), true);
+  assert.equal(b.isInBackOffSinceUpdate('k', t + 10_000), false);
+});
