@@ -5,12 +5,14 @@ CONTAINERD_CONFIG_STAMP="$RUN_DIR/containerd.config.sha256"
 # Containers and shims whose bundle under our state dir has vanished (the state was wiped under
 # them): containerd will never adopt them again, so nobody else would end them. Containers whose
 # bundle still exists are left alone; containerd reconnects to their shims when it starts.
+# With `all` (down.sh --purge, containerd stopped), every container and shim of ours goes.
 reap_orphans() {
-  local id pid status bundle rest p args i ns shim_id address
+  local all=${1:-} id pid status bundle rest p args i ns shim_id address
   if [[ -d $RUNC_ROOT ]]; then
     while read -r id pid status bundle rest; do
-      [[ $bundle == "$STATE_DIR/"* && ! -d $bundle ]] || continue
-      log "containerd: removing orphaned container $id (its bundle is gone)"
+      [[ $bundle == "$STATE_DIR/"* ]] || continue
+      [[ $all == all || ! -d $bundle ]] || continue
+      log "containerd: removing container $id left behind"
       runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true
     done < <(runc --root "$RUNC_ROOT" list 2>/dev/null | tail -n +2)
   fi
@@ -26,8 +28,8 @@ reap_orphans() {
       esac
     done
     [[ $address == "$SOCK" && -n $shim_id ]] || continue
-    [[ -d $STATE_DIR/io.containerd.runtime.v2.task/$ns/$shim_id ]] && continue
-    log "containerd: stopping orphaned shim ${p#/proc/} for $shim_id"
+    [[ $all != all && -d $STATE_DIR/io.containerd.runtime.v2.task/$ns/$shim_id ]] && continue
+    log "containerd: stopping shim ${p#/proc/} of $shim_id left behind"
     kill -KILL "${p#/proc/}" 2>/dev/null || true
   done
 }
