@@ -56,6 +56,12 @@ if $purge; then
   awk -v dir="$RUNTIME_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
     umount "$(printf '%b' "$m")" 2>/dev/null || umount -l "$(printf '%b' "$m")" || true
   done
+  # The pod bridge named in our conflist keeps its address and route until deleted.
+  bridge=$(sed -nE 's/.*"bridge": *"([^"]+)".*/\1/p' "$ETC_DIR/cni/10-mini-kubelet.conflist" 2>/dev/null || true)
+  if [[ -n $bridge ]] && ip link show "$bridge" >/dev/null 2>&1; then
+    log "removing bridge $bridge"
+    ip link del "$bridge" || true
+  fi
   log "removing $RUNTIME_DIR"
   rm -rf "$RUNTIME_DIR"
 fi
