@@ -95,8 +95,17 @@ export class KubeletPodSyncer implements PodSyncer {
     const { cache, pleg } = this.opts;
     const since = this.lastActionAt.get(uid);
     const own = cache.timestampOf(uid);
-    if (since === undefined && cache.timestamp() !== undefined) return cache.get(uid);
     if (since !== undefined && own !== undefined && own >= since) return cache.get(uid);
+    // Never acted on: a relist vouches for the pod, unless its last inspection failed
+    // (cache.markStale); getNewerThan knows that, and a wait aborted at once answers without waiting.
+    const relisted = cache.timestamp();
+    if (since === undefined && relisted !== undefined) {
+      const probe = new AbortController();
+      const cached = cache.getNewerThan(uid, relisted, probe.signal);
+      probe.abort();
+      const hit = await cached.then((p) => ({ p }), () => undefined);
+      if (hit) return hit.p;
+    }
     const pod = await pleg.updatePod(uid);
     return pod.sandboxes.length || pod.containers.length ? pod : undefined;
   }
