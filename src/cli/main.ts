@@ -7,7 +7,17 @@ export function buildProgram(): Command {
   const program = new Command('mini-kubelet')
     .description('A small, readable kubelet: runs static Pods from manifest files on a CRI runtime (containerd).')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
+Client commands (get, ...) talk to a running agent through its read-only port.
+
+Examples:
+  mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock
+  mini-kubelet get pods -w`,
+    );
   addRunOptions(program).action(async (opts: RunOptions) => {
     await runAgent(opts);
   });

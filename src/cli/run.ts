@@ -1,5 +1,5 @@
 // The `mini-kubelet` run command: its flags (named as the kubelet's) and the assembly of every part into a running agent.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createFileSource } from '../config/file-source.js';
 import { createCriClient } from '../cri/client.js';
@@ -55,23 +55,28 @@ const bool = (v: string) => {
 };
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** A Go-style duration flag ("20s", "1m30s") whose help shows the default as written, not in ms. */
+function duration(flags: string, description: string, defaultText: string): Option {
+  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
+}
+
 /** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
 export function addRunOptions(program: Command): Command {
   return program
     .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents)', '/etc/kubernetes/manifests')
     .option('--container-runtime-endpoint <endpoint>', 'CRI runtime socket (env CONTAINER_RUNTIME_ENDPOINT)', process.env.CONTAINER_RUNTIME_ENDPOINT ?? 'unix:///run/containerd/containerd.sock')
     .option('--image-service-endpoint <endpoint>', 'CRI image service socket, when apart from the runtime (default: the runtime endpoint)')
-    .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (pulls excepted)', parseDuration, 120_000)
+    .addOption(duration('--runtime-request-timeout <duration>', 'deadline of each CRI call (pulls excepted)', '2m'))
     .option('--hostname-override <name>', 'node name to use instead of the host name (static pod names get "-<node name>")')
     .option('--node-ip <ip>', "the node's IP, reported as hostIP (default: the first non-internal IPv4 address)")
     .option('--pod-logs-dir <dir>', 'where container logs go: <dir>/<namespace>_<name>_<uid>/<container>/<restartCount>.log', '/var/log/pods')
     .option('--root-dir <dir>', 'where pod directories and volumes live (<dir>/pods/<uid>)', '/var/lib/mini-kubelet')
-    .option('--file-check-frequency <duration>', 'how often the manifest directory is re-listed besides inotify', parseDuration, 20_000)
-    .option('--sync-frequency <duration>', 'every pod is re-synced at least this often', parseDuration, 60_000)
-    .option('--pleg-relist-period <duration>', 'how often the runtime is relisted for container events', parseDuration, 1_000)
+    .addOption(duration('--file-check-frequency <duration>', 'how often the manifest directory is re-listed besides inotify', '20s'))
+    .addOption(duration('--sync-frequency <duration>', 'every pod is re-synced at least this often', '1m'))
+    .addOption(duration('--pleg-relist-period <duration>', 'how often the runtime is relisted for container events', '1s'))
     .option('--max-concurrent-pod-syncs <n>', 'how many pods may talk to the runtime at once', int, 4)
     .option('--serialize-image-pulls <bool>', 'pull one image at a time', bool, true)
-    .option('--max-container-restart-period <duration>', 'the CrashLoopBackOff ceiling (starts at 10s, doubles up to this)', parseDuration, 300_000)
+    .addOption(duration('--max-container-restart-period <duration>', 'the CrashLoopBackOff ceiling (starts at 10s, doubles up to this)', '5m'))
     .option('--read-only-port <port>', 'read-only HTTP port for /healthz and /pods (0 disables)', int, 10255)
     .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
