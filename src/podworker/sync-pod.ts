@@ -3,7 +3,7 @@
 // This is where one Pod meets the runtime. Each sync reads what the runtime reports (the PLEG
 // cache, refreshed after our own actions), asks the pure planner what to do, lets the executor do
 // it, and hands the resulting status to the status manager.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { PodCache } from '../pleg/cache.js';
 import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
 import { computePodStatus } from '../status/compute.js';
@@ -28,6 +28,9 @@ export interface SyncerOptions extends ExecutorDeps {
   statusManager: StatusManager;
 }
 
+/** Pod status reason while the runtime cannot be reached or fails a sync (ours; the kubelet reports it on the Node). */
+export const RUNTIME_ERROR_REASON = 'RuntimeError';
+
 export class KubeletPodSyncer implements PodSyncer {
   /** kubelet: ReasonCache. Why each container of each pod is not running, from the last syncs. */
   private readonly reasons = new Map<string, Map<string, ContainerWaitingReason>>();
@@ -39,6 +42,19 @@ export class KubeletPodSyncer implements PodSyncer {
   constructor(private readonly opts: SyncerOptions) {}
 
   async syncPod(pod: V1Pod, signal: AbortSignal): Promise<SyncPodResult> {
+    try {
+      return await this.trySyncPod(pod, signal);
+    } catch (err) {
+      // The runtime went away or failed us: say so on the pod, keep what we last knew of its
+      // containers, and let the worker retry. Other pods are untouched.
+      const previous = this.opts.statusManager.getPodStatus(pod.metadata!.uid!) ?? { phase: 'Pending' };
+      const message = `cannot sync pod with the container runtime: ${err instanceof Error ? err.message : String(err)}`;
+      this.opts.statusManager.setPodStatus(pod, { ...previous, reason: RUNTIME_ERROR_REASON, message });
+      throw err;
+    }
+  }
+
+  private async trySyncPod(pod: V1Pod, signal: AbortSignal): Promise<SyncPodResult> {
     const uid = pod.metadata!.uid!;
     const { clock, logger } = this.opts;
     const observed = await this.observe(uid);
@@ -119,7 +135,7 @@ export class KubeletPodSyncer implements PodSyncer {
       now: this.opts.clock(),
       hostIP: this.opts.hostIP,
       waiting: this.reasons.get(uid) ?? new Map(),
-      previous: this.opts.statusManager.getPodStatus(uid),
+      previous: withoutRuntimeError(this.opts.statusManager.getPodStatus(uid)),
       terminationMessages,
       podTerminal,
       ready: this.opts.probes?.ready(uid),
@@ -128,6 +144,13 @@ export class KubeletPodSyncer implements PodSyncer {
     this.opts.statusManager.setPodStatus(pod, status);
     return status.phase;
   }
+}
+
+/** A successful sync clears the pod-level error an earlier failed one set. */
+function withoutRuntimeError(status: V1PodStatus | undefined): V1PodStatus | undefined {
+  if (status?.reason !== RUNTIME_ERROR_REASON) return status;
+  const { reason: _r, message: _m, ...rest } = status;
+  return rest;
 }
 
 function podRef(pod: V1Pod): string {

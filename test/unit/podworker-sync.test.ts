@@ -186,3 +186,27 @@ describe('KubeletPodSyncer termination', () => {
     assert.equal(h.cri.calls.find((c) => c.method === 'stopContainer')!.args[1], 2);
   });
 });
+
+describe('KubeletPodSyncer when the runtime fails', () => {
+  it('a failed sync puts RuntimeError on the pod, and the next good sync clears it', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('flaky');
+    await h.sync(p);
+    h.cri.failNext('listPodSandbox', criError(Status.UNAVAILABLE, 'ListPodSandbox', 'connection refused'), 5);
+    h.cri.failNext('listContainers', criError(Status.UNAVAILABLE, 'ListContainers', 'connection refused'), 5);
+    h.advance(1000);
+    // Force a fresh look at the runtime, as after the worker's own actions.
+    (h.syncer as unknown as { lastActionAt: Map<string, number> }).lastActionAt.set(p.metadata!.uid!, h.now() + 1);
+    await assert.rejects(h.sync(p));
+    const bad = h.status(p)!;
+    assert.equal(bad.reason, 'RuntimeError');
+    assert.match(bad.message!, /connection refused/);
+    assert.equal(bad.phase, 'Running', 'what we last knew of the containers is kept');
+    // The injected failures run out; the runtime is back.
+    for (let i = 0; i < 6; i++) await h.sync(p).catch(() => undefined);
+    const good = h.status(p)!;
+    assert.equal(good.reason, undefined);
+    assert.equal(good.phase, 'Running');
+  });
+});
