@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureRuntime } from './runtime.js';
+import { REGISTRY, ensureRuntime } from './runtime.js';
 
-export const REGISTRY = '127.0.0.1:5000';
+export { REGISTRY };
 
 /** The images scripts/images/images.mjs builds (archive <runtimeDir>/images/<source>.tar). */
 export type ImageSource = 'busybox' | 'busybox-nonroot' | 'busybox-httpd' | 'pause';

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The dev registry (scripts/runtime/lib.sh REGISTRY_ADDR). */
+export const REGISTRY = '127.0.0.1:5000';
 
 /** `$MINI_KUBELET_RUNTIME_DIR`, else `<repo>/.runtime`, as the scripts resolve it. */
 export function runtimeDir(): string {
@@ -111,7 +113,8 @@ export function parseEndpoint(upStdout: string): string {
 let cached: Promise<{ endpoint: string; runtimeDir: string }> | undefined;
 
 /**
- * The dev runtime's endpoint: at once if the project socket answers CRI, else after up.sh.
+ * The dev runtime's endpoint: at once if the project socket answers CRI and the registry answers,
+ * else after up.sh.
  * Cached per process, so every e2e test in a file shares one check.
  */
 export function ensureRuntime(): Promise<{ endpoint: string; runtimeDir: string }> {
@@ -120,6 +123,8 @@ export function ensureRuntime(): Promise<{ endpoint: string; runtimeDir: string 
     const endpoint = runtimeEndpoint(dir);
     try {
       await criVersion(endpoint);
+      // Pull tests need the registry too; up.sh restarts it if it alone went away.
+      if (!(await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(2000) })).ok) throw new Error('registry down');
       return { endpoint, runtimeDir: dir };
     } catch {
       return { endpoint: parseEndpoint(await runUp()), runtimeDir: dir };
