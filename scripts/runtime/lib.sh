@@ -32,9 +32,11 @@ need_root() {
 
 # Installs the Debian packages that are missing; a rerun with all present costs one dpkg-query.
 ensure_packages() {
-  local missing=() p
+  local missing=() installed p
+  # One dpkg-query for all (a package it does not know is simply absent from its output).
+  installed=" $(dpkg-query -W -f='${Package}=${db:Status-Status} ' "$@" 2>/dev/null || true)"
   for p in "$@"; do
-    [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
+    [[ $installed == *" $p=installed "* ]] || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
   command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
@@ -46,7 +48,7 @@ ensure_packages() {
 need_node() {
   command -v node >/dev/null || die "node (>= 20) is required; install Node.js 20 first"
   local major
-  major=$(node -p 'process.versions.node.split(".")[0]')
+  major=$(node --version | sed -E 's/^v([0-9]+).*/\1/')
   ((major >= 20)) || die "node >= 20 is required, found $(node -v)"
 }
 
