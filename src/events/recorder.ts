@@ -97,3 +97,33 @@ export function containerFieldPath(pod: V1Pod, name: string): string {
   const isInit = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
   return `spec.${isInit ? 'initContainers' : 'containers'}{${name}}`;
 }
+
+/**
+ * A PodEvent as a core/v1 Event (what the API server would store, and what the read-only port
+ * serves for `describe`). The name follows the recorder's "<object>.<unix nanos in hex>".
+ */
+export function toCoreEvent(ev: PodEvent, host = '') {
+  const first = new Date(ev.firstTimestamp).toISOString();
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${ev.podName}.${(BigInt(ev.firstTimestamp) * 1_000_000n).toString(16)}`, namespace: ev.namespace, creationTimestamp: first },
+    involvedObject: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      name: ev.podName,
+      namespace: ev.namespace,
+      uid: ev.uid,
+      ...(ev.fieldPath ? { fieldPath: ev.fieldPath } : {}),
+    },
+    reason: ev.reason,
+    message: ev.message,
+    type: ev.type,
+    count: ev.count,
+    firstTimestamp: first,
+    lastTimestamp: new Date(ev.lastTimestamp).toISOString(),
+    source: { component: ev.source, ...(host ? { host } : {}) },
+    reportingComponent: ev.source,
+    reportingInstance: host,
+  };
+}

@@ -1,6 +1,7 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /manifests/errors.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /manifests/errors, a pod's events.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toCoreEvent, type PodEvent } from '../events/recorder.js';
 import { encodePodList, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
 import type { PodViewSource, ServerLogger } from './types.js';
@@ -14,6 +15,10 @@ export interface ReadOnlyServerOptions {
   anyPort?: boolean;
   source: PodViewSource;
   logger: ServerLogger;
+  /** A pod's events by UID (EventRecorder.eventsFor), served at /pods/<namespace>/<name>/events. */
+  events?: (uid: string) => PodEvent[];
+  /** The node name, as the events' source host. */
+  nodeName?: string;
 }
 
 export interface ReadOnlyServer {
@@ -75,8 +80,22 @@ function route(
     case '/manifests/errors':
       sendJSON(res, 200, { items: source.rejected() });
       return;
-    default:
+    default: {
+      // /pods/<namespace>/<name>/events: what `describe pod` shows under Events, as a core/v1 EventList.
+      const m = /^\/pods\/([^/]+)\/([^/]+)\/events$/.exec(url.pathname);
+      if (m && opts.events) {
+        const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+        const pod = source.pods().find((p) => (p.metadata?.namespace ?? 'default') === namespace && p.metadata?.name === name);
+        if (!pod) {
+          sendJSON(res, 404, statusBody(404, 'NotFound', `pods "${name}" not found`));
+          return;
+        }
+        const items = opts.events(pod.metadata?.uid ?? '').map((e) => toCoreEvent(e, opts.nodeName));
+        sendJSON(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items });
+        return;
+      }
       sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+    }
   }
 }
 
