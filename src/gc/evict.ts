@@ -10,7 +10,7 @@ import { podUidOf } from '../runtime/inspect.js';
 export interface GCPolicy {
   /** --minimum-container-ttl-duration: a dead container younger than this (since creation) is kept. */
   minAgeMs: number;
-  /** --maximum-dead-containers-per-container: dead instances kept per pod and container name. */
+  /** --maximum-dead-containers-per-container: dead instances kept per pod and container name; negative: no limit. */
   maxPerPodContainer: number;
 }
 
@@ -56,8 +56,10 @@ export function containersToEvict(containers: Container[], isLive: (uid: string)
       out.push(...evictable);
       continue;
     }
+    // kubelet: a negative MaxPerPodContainer disables the per-container limit.
+    if (policy.maxPerPodContainer < 0) continue;
     const newest = all[0]!;
-    out.push(...evictable.slice(Math.max(0, policy.maxPerPodContainer)).filter((c) => c !== newest));
+    out.push(...evictable.slice(policy.maxPerPodContainer).filter((c) => c !== newest));
   }
   return out;
 }

@@ -80,6 +80,18 @@ describe('containersToEvict', () => {
       evicted: ['live/app-0'],
     },
     {
+      name: 'a negative limit disables it for live pods',
+      containers: [ctr('app', 0, 'exited', 1), ctr('app', 1, 'exited', 2), ctr('app', 2, 'running', 3)],
+      policy: policy(-1),
+      evicted: [],
+    },
+    {
+      name: 'a negative limit still lets a removed pod\'s dead containers go',
+      containers: [ctr('app', 0, 'exited', 1, { uid: 'gone' }), ctr('app', 1, 'exited', 2, { uid: 'gone' })],
+      policy: policy(-1),
+      evicted: ['gone/app-0', 'gone/app-1'],
+    },
+    {
       name: 'a completed container of a live pod (restartPolicy Never) stays',
       containers: [ctr('job', 0, 'exited', 1)],
       policy: policy(0),
