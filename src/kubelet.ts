@@ -28,10 +28,15 @@ export interface KubeletParts {
   logger: Logger;
   /** How often housekeeping looks for orphaned pods (kubelet: housekeepingPeriod, 2s). */
   housekeepingPeriodMs?: number;
+  /** The container GC (gc/container-gc.ts); it must not overlap itself, and never reject. */
+  gc?: { garbageCollect(): Promise<unknown> };
+  /** --container-gc-period (the kubelet's ContainerGCPeriod, fixed there at 1m); 0 turns GC off. */
+  containerGCPeriodMs?: number;
 }
 
 export class Kubelet {
   private housekeeping: NodeJS.Timeout | undefined;
+  private gcTimer: NodeJS.Timeout | undefined;
   private sourcesReady = false;
   private readonly listeners = new Set<() => void>();
 
@@ -57,10 +62,19 @@ export class Kubelet {
     logger.info({ sources: sources.map((s) => s.name), pods: podConfig.pods().length }, 'sources ready; starting housekeeping');
     this.cleanupOrphans();
     this.housekeeping = setInterval(() => this.cleanupOrphans(), this.parts.housekeepingPeriodMs ?? 2000);
+    // Only now that every source has delivered (kubelet: allSourcesReady), or a slow source's pods would look removed.
+    // kubelet: StartGarbageCollection's wait.Until, which runs once at once and then every period.
+    const gc = this.parts.gc;
+    const gcPeriod = this.parts.containerGCPeriodMs ?? 60_000;
+    if (gc && gcPeriod > 0) {
+      void gc.garbageCollect();
+      this.gcTimer = setInterval(() => void gc.garbageCollect(), gcPeriod);
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.housekeeping);
+    clearInterval(this.gcTimer);
     this.parts.pleg.stop();
     for (const s of this.parts.sources) await s.stop();
     await this.parts.workers.stop();
@@ -93,6 +107,13 @@ export class Kubelet {
       this.parts.logger.info({ uid, pod: `${observed.namespace}/${observed.name}` }, 'killing orphaned pod: no source has it');
       workers.killPod(orphanPod(observed), 'orphaned');
     }
+  }
+
+  /** The pods that still exist, for the GC: every pod a source has and every pod a worker still handles. */
+  livePodUids(): Set<string> {
+    const uids = new Set(this.parts.workers.uids());
+    for (const pod of this.parts.podConfig.pods()) if (pod.metadata?.uid) uids.add(pod.metadata.uid);
+    return uids;
   }
 
   /** The read-only view for the HTTP server and the CLI. */
