@@ -5,6 +5,7 @@ import { createFileSource } from '../config/file-source.js';
 import { createCriClient } from '../cri/client.js';
 import { connectRuntime } from '../cri/handshake.js';
 import { EventRecorder } from '../events/recorder.js';
+import { ContainerGC } from '../gc/container-gc.js';
 import { Kubelet } from '../kubelet.js';
 import { createLogger, type LogFormat } from '../log.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
@@ -35,6 +36,9 @@ export interface RunOptions {
   maxConcurrentPodSyncs: number;
   serializeImagePulls: boolean;
   maxContainerRestartPeriod: number;
+  containerGcPeriod: number;
+  minimumContainerTtlDuration: number;
+  maximumDeadContainersPerContainer: number;
   readOnlyPort: number;
   address: string;
   clusterDns: string[];
@@ -47,6 +51,11 @@ export interface RunOptions {
 const int = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+const signedInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
   return n;
 };
 const bool = (v: string) => {
@@ -77,6 +86,9 @@ export function addRunOptions(program: Command): Command {
     .option('--max-concurrent-pod-syncs <n>', 'how many pods may talk to the runtime at once', int, 4)
     .option('--serialize-image-pulls <bool>', 'pull one image at a time', bool, true)
     .addOption(duration('--max-container-restart-period <duration>', 'the CrashLoopBackOff ceiling (starts at 10s, doubles up to this)', '5m'))
+    .addOption(duration('--container-gc-period <duration>', 'how often dead containers, dead sandboxes and the logs of removed pods are garbage-collected (the kubelet fixes this at 1m; 0s disables)', '1m'))
+    .addOption(duration('--minimum-container-ttl-duration <duration>', 'a dead container younger than this (since its creation) is not garbage-collected', '0s'))
+    .option('--maximum-dead-containers-per-container <n>', 'dead instances kept per pod and container name, newest first (negative: no limit)', signedInt, 1)
     .option('--read-only-port <port>', 'read-only HTTP port for /healthz and /pods (0 disables)', int, 10255)
     .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
@@ -143,7 +155,17 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const workers = new PodWorkers({ syncer, logger, concurrency: Math.max(1, o.maxConcurrentPodSyncs), syncFrequencyMs: o.syncFrequency });
   const podConfig = new PodConfig({ logger });
   const fileSource = createFileSource({ manifestDir: o.podManifestPath, nodeName, checkFrequencyMs: o.fileCheckFrequency, clock: { now: clock }, logger });
-  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger });
+  const gc: ContainerGC = new ContainerGC({
+    cri,
+    nodeName,
+    podLogsDir: o.podLogsDir,
+    policy: { minAgeMs: o.minimumContainerTtlDuration, maxPerPodContainer: o.maximumDeadContainersPerContainer },
+    // Read at collection time, after the Kubelet below exists.
+    livePods: (): Set<string> => kubelet.livePodUids(),
+    clock,
+    logger,
+  });
+  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod });
 
   await kubelet.start();
   const server = await startReadOnlyServer({ address: o.address, port: o.readOnlyPort, source: kubelet.view(), logger });
