@@ -1,97 +1,214 @@
-// Prepares a pod's directories and volumes on the host and turns volumeMounts into CRI mounts (the kubelet's volume manager and makeMounts, in small).
+// Prepares a pod's volumes on the host and turns a container's volumeMounts into CRI mounts (the kubelet's volume manager and makeMounts, in small).
 //
-// Layout, as the kubelet's under its --root-dir:
-//   <rootDir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>
-//   <rootDir>/pods/<uid>/containers/<container>/<restartCount>.termination-log
+// setUpPod runs before every sandbox or container start and is idempotent: a volume set up once
+// keeps its files across container restarts. tearDownPod unmounts what the pod mounted (tmpfs)
+// before removing <rootDir>/pods/<uid>, and refuses to remove anything still mounted.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
+import { makeEnvironmentVariables } from '../podworker/translate/env.js';
+import { value } from '../podworker/translate/quantity.js';
+import { podHostname } from '../podworker/translate/sandbox-config.js';
+import { writeAtomically } from './atomic-writer.js';
+import { DEFAULT_MODE, downwardAPIPayload, projectedPayload, type DownwardAPISources } from './downward-api.js';
+import { setUpEmptyDir } from './empty-dir.js';
+import { VolumeError } from './errors.js';
+import { setUpHostPath } from './host-path.js';
+import { ensureHostsFile, podHostDomain } from './hosts-file.js';
+import * as layout from './layout.js';
+import { SystemMounter, type Mounter } from './mounter.js';
+import { absoluteMountPath, makeVolumeMounts, type MountableVolume } from './mounts.js';
+import { setVolumeOwnership } from './ownership.js';
 
-/** A volume or mount that cannot be set up; the executor reports it as CreateContainerConfigError. */
-export class VolumeError extends Error {
-  override readonly name = 'VolumeError';
-}
+export { VolumeError } from './errors.js';
+
+const ETC_HOSTS = '/etc/hosts';
 
 export interface VolumeManager {
   /** Everything the pod's containers mount, made ready before any container is created. */
   setUpPod(pod: V1Pod): Promise<void>;
-  /** The CRI mounts for one container instance (volumeMounts plus its termination-message file). */
-  mountsFor(pod: V1Pod, container: V1Container, restartCount: number): Promise<Mount[]>;
+  /**
+   * The CRI mounts for one container instance: its volumeMounts, the managed /etc/hosts (which
+   * needs the pod's IPs, known once the sandbox runs) and its termination-message file.
+   */
+  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs?: string[]): Promise<Mount[]>;
   /** The host file mounted at the container's terminationMessagePath, if any. */
   terminationMessageHostPath(pod: V1Pod, container: V1Container, restartCount: number): string | undefined;
-  /** Removes the pod's directory and every volume in it. */
+  /** Unmounts the pod's volumes and removes its directory. */
   tearDownPod(uid: string): Promise<void>;
 }
 
+export interface HostVolumeManagerOptions {
+  /** For the downward API (spec.nodeName) and subPathExpr. */
+  nodeName?: string;
+  /** For subPathExpr referring to status.hostIP. */
+  hostIP?: string;
+  /** --cluster-domain: the pod's FQDN in /etc/hosts when it has a subdomain. */
+  clusterDomain?: string;
+  /** Node allocatable (cpu, memory quantities): unset limits in resourceFieldRef, the tmpfs ceiling. */
+  allocatable?: Readonly<Record<string, string>>;
+  /** What host-network pods see as /etc/hosts; default /etc/hosts. */
+  nodeHostsFile?: string;
+  mounter?: Mounter;
+  /** Unix ms, names the downward API's timestamped directories. */
+  clock?: () => number;
+  logger?: Logger;
+}
+
+function kindOf(v: V1Volume): string {
+  return Object.keys(v).find((k) => k !== 'name' && (v as unknown as Record<string, unknown>)[k] != null) ?? '(none)';
+}
+
+function unsupported(v: V1Volume): VolumeError {
+  const kind = kindOf(v);
+  const why = kind === 'configMap' || kind === 'secret'
+    ? 'a static pod has no API server to read it from'
+    : kind === 'persistentVolumeClaim' ? 'a static pod has no API server to bind the claim' : 'mini-kubelet has no plugin for it';
+  return new VolumeError(`${kind} volumes are not supported: ${why}`);
+}
+
 export class HostVolumeManager implements VolumeManager {
-  constructor(private readonly rootDir: string) {}
+  private readonly mounter: Mounter;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly rootDir: string,
+    private readonly opts: HostVolumeManagerOptions = {},
+  ) {
+    this.mounter = opts.mounter ?? new SystemMounter();
+    this.clock = opts.clock ?? Date.now;
+  }
 
   podDir(uid: string): string {
-    return path.join(this.rootDir, 'pods', uid);
+    return layout.podDir(this.rootDir, uid);
   }
 
+  /** WaitForAttachAndMount, reduced to set-up: every volume is tried, every failure reported. */
   async setUpPod(pod: V1Pod): Promise<void> {
-    for (const v of pod.spec?.volumes ?? []) await this.setUpVolume(pod, v);
+    await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
+    const failures: string[] = [];
+    for (const v of pod.spec?.volumes ?? []) {
+      try {
+        await this.setUpVolume(pod, v);
+      } catch (err) {
+        failures.push(`MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (failures.length) throw new VolumeError(failures.join('; '));
   }
 
-  async mountsFor(pod: V1Pod, container: V1Container, restartCount: number): Promise<Mount[]> {
-    const mounts: Mount[] = [];
-    const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
-    for (const vm of container.volumeMounts ?? []) {
-      const v = volumes.get(vm.name);
-      if (!v) throw new VolumeError(`cannot find volume "${vm.name}" to mount into container "${container.name}"`);
-      let hostPath = this.hostPathOf(pod, v);
-      if (vm.subPath) hostPath = safeJoin(hostPath, vm.subPath, vm.name);
-      mounts.push({
-        containerPath: vm.mountPath,
-        hostPath,
-        readonly: vm.readOnly ?? false,
-        propagation: propagationOf(vm.mountPropagation),
-      });
+  async mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
+    const volumes = new Map<string, MountableVolume>();
+    for (const v of pod.spec?.volumes ?? []) {
+      const m = this.mountable(pod, v);
+      if (m) volumes.set(v.name, m);
     }
+    const envs = () => makeEnvironmentVariables(pod, container, this.envSources(podIPs));
+    const mounts = await makeVolumeMounts(container, volumes, { envs });
+    // makeMounts: the managed /etc/hosts, unless the container mounts its own or the pod has no IP yet.
+    if (podIPs.length > 0 && !mounts.some((m) => m.containerPath === ETC_HOSTS)) mounts.push(await this.hostsMount(pod, podIPs));
     const tm = this.terminationMessageHostPath(pod, container, restartCount);
     if (tm) {
       await mkdir(path.dirname(tm), { recursive: true });
       await writeFile(tm, '', { mode: 0o666 });
-      mounts.push({ containerPath: container.terminationMessagePath!, hostPath: tm, readonly: false });
+      mounts.push({ containerPath: absoluteMountPath(container.terminationMessagePath!), hostPath: tm, readonly: false });
     }
     return mounts;
   }
 
   terminationMessageHostPath(pod: V1Pod, container: V1Container, restartCount: number): string | undefined {
     if (!container.terminationMessagePath) return undefined;
-    return path.join(this.podDir(pod.metadata!.uid!), 'containers', container.name, `${restartCount}.termination-log`);
+    return layout.terminationLogPath(this.rootDir, pod.metadata!.uid!, container.name, restartCount);
   }
 
+  /** Unmounts everything mounted below the pod's directory (deepest first), then removes it. */
   async tearDownPod(uid: string): Promise<void> {
-    await rm(this.podDir(uid), { recursive: true, force: true });
+    const dir = this.podDir(uid);
+    const real = await realpath(dir).catch(() => undefined);
+    if (!real) return;
+    const mounted = async () => (await this.mounter.mountsUnder(real)).map((m) => m.mountPoint).sort((a, b) => b.length - a.length);
+    for (const mp of await mounted()) {
+      await this.mounter.unmount(mp);
+      this.opts.logger?.debug({ uid, mountPoint: mp }, 'unmounted pod volume');
+    }
+    const left = await mounted();
+    if (left.length) throw new Error(`pod ${uid}: cannot remove ${dir}, still mounted: ${left.join(', ')}`);
+    await rm(dir, { recursive: true, force: true });
   }
 
-  private hostPathOf(pod: V1Pod, v: V1Volume): string {
-    if (v.hostPath) return v.hostPath.path;
-    if (v.emptyDir) return path.join(this.podDir(pod.metadata!.uid!), 'volumes', 'kubernetes.io~empty-dir', v.name);
-    throw new VolumeError(`volume "${v.name}": this volume type is not supported by mini-kubelet yet`);
+  private envSources(podIPs: string[]) {
+    return {
+      nodeName: this.opts.nodeName ?? '',
+      podIP: podIPs[0],
+      podIPs,
+      hostIP: this.opts.hostIP,
+      allocatable: this.opts.allocatable,
+    };
+  }
+
+  private downwardSources(): DownwardAPISources {
+    return { nodeName: this.opts.nodeName ?? '', allocatable: this.opts.allocatable };
   }
 
   private async setUpVolume(pod: V1Pod, v: V1Volume): Promise<void> {
-    if (v.emptyDir) await mkdir(this.hostPathOf(pod, v), { recursive: true, mode: 0o777 });
-    else if (v.hostPath?.type === 'DirectoryOrCreate') await mkdir(v.hostPath.path, { recursive: true, mode: 0o755 });
-    else if (!v.hostPath) this.hostPathOf(pod, v); // throws for unsupported types
+    const uid = pod.metadata!.uid!;
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    if (v.emptyDir) {
+      const memory = this.opts.allocatable?.memory;
+      const dir = await setUpEmptyDir(pod, v, {
+        rootDir: this.rootDir,
+        mounter: this.mounter,
+        nodeAllocatableMemory: memory === undefined ? undefined : value(memory),
+      });
+      this.opts.logger?.debug({ uid, volume: v.name, dir, medium: v.emptyDir.medium ?? '' }, 'emptyDir ready');
+    } else if (v.hostPath) {
+      await setUpHostPath(v.hostPath);
+    } else if (v.downwardAPI || v.projected) {
+      const payload = v.downwardAPI
+        ? downwardAPIPayload(pod, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? DEFAULT_MODE, this.downwardSources())
+        : projectedPayload(pod, v.projected!, this.downwardSources());
+      const dir = this.mountable(pod, v)!.hostPath;
+      await mkdir(path.dirname(dir), { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o777 });
+      // The plugins are ReadOnly, so fsGroup gives group read only (SetVolumeOwnership's roMask).
+      await writeAtomically(dir, payload, { now: this.clock(), setPerms: (ts) => setVolumeOwnership(ts, fsGroup, true) });
+    } else {
+      throw unsupported(v);
+    }
   }
-}
 
-/** Joins a subPath under a volume, refusing one that escapes it (kubelet: subpath checks). */
-function safeJoin(base: string, sub: string, volume: string): string {
-  const joined = path.resolve(base, sub);
-  if (path.isAbsolute(sub) || (joined !== base && !joined.startsWith(base + path.sep))) {
-    throw new VolumeError(`subPath "${sub}" of volume "${volume}" must not escape the volume`);
+  /** Where a volume is on the host, and whether its plugin forces read-only; undefined for unsupported kinds. */
+  private mountable(pod: V1Pod, v: V1Volume): MountableVolume | undefined {
+    const uid = pod.metadata!.uid!;
+    if (v.emptyDir) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.EMPTY_DIR_PLUGIN, v.name), readOnly: false };
+    if (v.hostPath) return { hostPath: v.hostPath.path, readOnly: false };
+    if (v.downwardAPI) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.DOWNWARD_API_PLUGIN, v.name), readOnly: true };
+    if (v.projected) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.PROJECTED_PLUGIN, v.name), readOnly: true };
+    return undefined;
   }
-  return joined;
-}
 
-function propagationOf(p: string | undefined): Mount['propagation'] {
-  if (p === 'HostToContainer') return 'PROPAGATION_HOST_TO_CONTAINER';
-  if (p === 'Bidirectional') return 'PROPAGATION_BIDIRECTIONAL';
-  return 'PROPAGATION_PRIVATE';
+  /** makeHostsMount: <podDir>/etc-hosts, rewritten for each container start, mounted read-write. */
+  private async hostsMount(pod: V1Pod, podIPs: string[]): Promise<Mount> {
+    const file = layout.hostsFilePath(this.rootDir, pod.metadata!.uid!);
+    let hostname: string;
+    try {
+      // GeneratePodHostNameAndDomain: the short hostname here, even with setHostnameAsFQDN.
+      hostname = podHostname({ ...pod, spec: { ...pod.spec!, setHostnameAsFQDN: false } });
+    } catch (err) {
+      throw new VolumeError((err as Error).message);
+    }
+    await ensureHostsFile(file, {
+      podIPs,
+      hostname,
+      hostDomain: podHostDomain(pod.spec?.subdomain, pod.metadata?.namespace ?? '', this.opts.clusterDomain),
+      aliases: pod.spec?.hostAliases,
+      hostNetwork: pod.spec?.hostNetwork === true,
+      nodeHostsFile: this.opts.nodeHostsFile ?? ETC_HOSTS,
+    }).catch((err: Error) => {
+      throw err instanceof VolumeError ? err : new VolumeError(`cannot write the pod's hosts file: ${err.message}`);
+    });
+    return { containerPath: ETC_HOSTS, hostPath: file, readonly: false };
+  }
 }

@@ -1,0 +1,63 @@
+// The kubelet-managed /etc/hosts of a pod (kubelet_pods.go: managedHostsFileContent, nodeHostsFileContent, hostsEntriesFromHostAliases).
+import type { V1HostAlias } from '@kubernetes/client-node';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+
+const MANAGED_HEADER = '# Kubernetes-managed hosts file.\n';
+const MANAGED_HEADER_HOST_NETWORK = '# Kubernetes-managed hosts file (host network).\n';
+
+/** hostsEntriesFromHostAliases: one line per alias IP, its hostnames tab-separated, after a marker comment. */
+export function hostsEntriesFromHostAliases(aliases: V1HostAlias[] | undefined): string {
+  if (!aliases?.length) return '';
+  let out = '\n# Entries added by HostAliases.\n';
+  for (const a of aliases) out += `${a.ip}\t${(a.hostnames ?? []).join('\t')}\n`;
+  return out;
+}
+
+/**
+ * managedHostsFileContent: the localhost lines, then each pod IP with the hostname (as
+ * `hostname.domain hostname` when the pod has a subdomain and the node a cluster domain).
+ */
+export function managedHostsFileContent(podIPs: string[], hostname: string, hostDomain: string, aliases?: V1HostAlias[]): string {
+  let out = MANAGED_HEADER;
+  out += '127.0.0.1\tlocalhost\n';
+  out += '::1\tlocalhost ip6-localhost ip6-loopback\n';
+  out += 'fe00::0\tip6-localnet\n';
+  out += 'fe00::0\tip6-mcastprefix\n';
+  out += 'fe00::1\tip6-allnodes\n';
+  out += 'fe00::2\tip6-allrouters\n';
+  for (const ip of podIPs) out += hostDomain ? `${ip}\t${hostname}.${hostDomain}\t${hostname}\n` : `${ip}\t${hostname}\n`;
+  return out + hostsEntriesFromHostAliases(aliases);
+}
+
+/** nodeHostsFileContent: a host-network pod sees the node's own hosts file, plus its hostAliases. */
+export function nodeHostsFileContent(nodeHosts: string, aliases?: V1HostAlias[]): string {
+  return MANAGED_HEADER_HOST_NETWORK + nodeHosts + hostsEntriesFromHostAliases(aliases);
+}
+
+/** GeneratePodHostNameAndDomain's domain: <subdomain>.<namespace>.svc.<cluster-domain>, or '' without both. */
+export function podHostDomain(subdomain: string | undefined, namespace: string, clusterDomain: string | undefined): string {
+  return subdomain && clusterDomain ? `${subdomain}.${namespace}.svc.${clusterDomain}` : '';
+}
+
+export interface HostsFileSpec {
+  podIPs: string[];
+  hostname: string;
+  hostDomain: string;
+  aliases?: V1HostAlias[];
+  hostNetwork: boolean;
+  /** The node's hosts file, read only for host-network pods. */
+  nodeHostsFile: string;
+}
+
+/**
+ * ensureHostsFile: written in place, 0644, and only when its content changes, so that every
+ * container already bind-mounting it sees the same inode.
+ */
+export async function ensureHostsFile(file: string, spec: HostsFileSpec): Promise<void> {
+  const content = spec.hostNetwork
+    ? nodeHostsFileContent(await readFile(spec.nodeHostsFile, 'utf8'), spec.aliases)
+    : managedHostsFileContent(spec.podIPs, spec.hostname, spec.hostDomain, spec.aliases);
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current !== content) await writeFile(file, content, { mode: 0o644 });
+  await chmod(file, 0o644);
+}
