@@ -39,7 +39,7 @@ export async function startContainer(
   // Step 2: the container config, with mounts prepared on the host.
   let config: ContainerConfig;
   try {
-    const mounts = await deps.volumes.mountsFor(pod, spec, action.restartCount);
+    const mounts = await deps.volumes.mountsFor(pod, spec, action.restartCount, sandbox.podIPs);
     config = generateContainerConfig(pod, spec, action.kind, action.restartCount, {
       podIP: sandbox.podIPs[0],
       podIPs: sandbox.podIPs,
