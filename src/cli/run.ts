@@ -1,6 +1,7 @@
 // The `mini-kubelet` run command: its flags (named as the kubelet's) and the assembly of every part into a running agent.
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
 import { createFileSource } from '../config/file-source.js';
 import { createCriClient } from '../cri/client.js';
 import { connectRuntime } from '../cri/handshake.js';
@@ -141,7 +142,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const syncer = new KubeletPodSyncer({
     cri,
     images,
-    volumes: new HostVolumeManager(o.rootDir),
+    // Node allocatable is the whole machine (no --kube-reserved/--system-reserved yet).
+    volumes: new HostVolumeManager(o.rootDir, {
+      nodeName, hostIP, clusterDomain: o.clusterDomain, logger,
+      allocatable: { cpu: String(availableParallelism()), memory: String(totalmem()) },
+    }),
     recorder,
     crashLoopBackOff,
     logger,
