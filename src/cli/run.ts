@@ -173,7 +173,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod });
 
   await kubelet.start();
-  const server = await startReadOnlyServer({ address: o.address, port: o.readOnlyPort, source: kubelet.view(), logger });
+  const server = await startReadOnlyServer({
+    address: o.address,
+    port: o.readOnlyPort,
+    source: kubelet.view(),
+    logger,
+    containerLogs: { pods: () => kubelet.pods(), observed: (uid) => cache.get(uid), podLogsDir: o.podLogsDir },
+  });
   logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
   await new Promise<void>((resolve) => {

@@ -1,7 +1,9 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /manifests/errors, a pod's events.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /manifests/errors, a pod's events, container logs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
+import { CONTAINER_LOGS_PREFIX, serveContainerLogs } from '../logs/http.js';
+import type { ContainerLogsView } from '../logs/locate.js';
 import { encodePodList, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
 import type { PodViewSource, ServerLogger } from './types.js';
@@ -19,6 +21,11 @@ export interface ReadOnlyServerOptions {
   events?: (uid: string) => PodEvent[];
   /** The node name, as the events' source host. */
   nodeName?: string;
+  /**
+   * Serves GET /containerLogs/{namespace}/{pod}/{container} when given. The kubelet serves logs on
+   * its authenticated port only; here they are on the read-only one, bound to loopback by default.
+   */
+  containerLogs?: ContainerLogsView;
 }
 
 export interface ReadOnlyServer {
@@ -58,6 +65,13 @@ function route(
   }
   const url = new URL(req.url ?? '/', 'http://read-only.invalid');
   const { source } = opts;
+  if (url.pathname.startsWith(CONTAINER_LOGS_PREFIX) && opts.containerLogs) {
+    const stop = serveContainerLogs(req, res, url, { view: opts.containerLogs, logger: opts.logger });
+    // A following log never ends by itself, like a watch.
+    watches.add(stop);
+    res.on('close', () => watches.delete(stop));
+    return;
+  }
   switch (url.pathname) {
     case '/healthz': {
       // The kubelet's healthz answers a bare "ok", and the failing check's message otherwise.
