@@ -125,7 +125,8 @@ export async function startAgent(opts: { name: string; extraArgs?: string[] }): 
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastErr ? ` (last error: ${lastErr})` : ''}\nagent log tail:\n${tail}`);
     },
     async stop(signal = 'SIGTERM') {
-      if (!child || child.exitCode !== null) return;
+      // A process killed by a signal has exitCode null and signalCode set: it is gone too, and its exit has fired.
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const c = child;
       const exited = new Promise((r) => c.once('exit', r));
       c.kill(signal);
