@@ -1,5 +1,6 @@
 // The `mini-kubelet` command line: the agent itself (no subcommand) plus the client commands that talk to a running agent.
 import { Command } from 'commander';
+import { registerDescribeCommand } from './describe.js';
 import { registerGetCommand } from './get.js';
 import { addRunOptions, runAgent, type RunOptions } from './run.js';
 
@@ -12,16 +13,18 @@ export function buildProgram(): Command {
       'after',
       `
 Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
-Client commands (get, ...) talk to a running agent through its read-only port.
+Client commands (get, describe) talk to a running agent through its read-only port.
 
 Examples:
   mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock
-  mini-kubelet get pods -w`,
+  mini-kubelet get pods -w
+  mini-kubelet describe pod web`,
     );
   addRunOptions(program).action(async (opts: RunOptions) => {
     await runAgent(opts);
   });
   registerGetCommand(program);
+  registerDescribeCommand(program);
   return program;
 }
 
