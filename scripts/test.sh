@@ -18,8 +18,8 @@ for arg in "$@"; do
 done
 
 bash scripts/deps.sh
-echo "[test] type check: tsc -p tsconfig.json --noEmit" >&2
-npx tsc -p tsconfig.json --noEmit
+echo "[test] type check (src, tests, bench): tsc -p tsconfig.test.json" >&2
+npx tsc -p tsconfig.test.json
 
 if ((${#files[@]} == 0)); then
   # Node 20's --test does not expand globs itself; find also covers nested folders.
