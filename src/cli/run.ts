@@ -8,6 +8,7 @@ import { connectRuntime } from '../cri/handshake.js';
 import { EventRecorder } from '../events/recorder.js';
 import { ContainerGC } from '../gc/container-gc.js';
 import { Kubelet } from '../kubelet.js';
+import { HookRunner } from '../lifecycle/handlers.js';
 import { createLogger, type LogFormat } from '../log.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
 import { PodCache } from '../pleg/cache.js';
@@ -17,6 +18,7 @@ import { BackOff, CRASH_LOOP_INITIAL_MS, IMAGE_PULL_INITIAL_MS, IMAGE_PULL_MAX_M
 import { ImageManager } from '../podworker/images.js';
 import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
+import { ProbeManager } from '../prober/manager.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
 import { StatusManager } from '../status/manager.js';
 import { HostVolumeManager } from '../volumes/manager.js';
@@ -139,6 +141,9 @@ export async function runAgent(o: RunOptions): Promise<void> {
     clock,
     serializeImagePulls: o.serializeImagePulls,
   });
+  // Probes read each pod's status and, when a result changes, wake its worker (created below).
+  const prober = new ProbeManager({ cri, recorder, logger, statusOf: (uid) => statusManager.getPodStatus(uid), wake: (uid) => workers.wake(uid) });
+  statusManager.addSink(prober);
   const syncer = new KubeletPodSyncer({
     cri,
     images,
@@ -156,6 +161,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
     cache,
     pleg,
     statusManager,
+    probes: prober.view(),
+    lifecycle: new HookRunner({ cri, recorder, logger }),
   });
   const workers = new PodWorkers({ syncer, logger, concurrency: Math.max(1, o.maxConcurrentPodSyncs), syncFrequencyMs: o.syncFrequency });
   const podConfig = new PodConfig({ logger });
@@ -179,6 +186,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
     source: kubelet.view(),
     logger,
     containerLogs: { pods: () => kubelet.pods(), observed: (uid) => cache.get(uid), podLogsDir: o.podLogsDir },
+    events: (uid) => recorder.eventsFor(uid),
+    nodeName,
   });
   logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
@@ -191,6 +200,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
   await server.close();
+  prober.stop();
   await kubelet.stop();
   cri.close();
 }
