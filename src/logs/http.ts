@@ -13,8 +13,6 @@ export interface ServeLogsOptions {
   view: ContainerLogsView;
   logger: ServerLogger;
   now?: () => number;
-  /** Tests: the follower's periodic check. */
-  pollMs?: number;
 }
 
 const REASONS: Record<number, string> = { 400: 'BadRequest', 404: 'NotFound', 422: 'Invalid' };
@@ -82,6 +80,6 @@ async function respond(req: http.IncomingMessage, res: http.ServerResponse, url:
       });
     },
   };
-  await readLogs(instance, toLogOptions(query, (opts.now ?? Date.now)()), sink, { follow, signal, pollMs: opts.pollMs });
+  await readLogs(instance, toLogOptions(query, (opts.now ?? Date.now)()), sink, { follow, signal, pollMs: opts.view.followPollMs });
   res.end();
 }

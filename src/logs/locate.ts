@@ -14,6 +14,8 @@ export interface ContainerLogsView {
   observed(uid: string): ObservedPod | undefined;
   /** --pod-logs-dir: where a log lives when the runtime no longer lists its container. */
   podLogsDir: string;
+  /** How often a follower looks again without a file event (default 1s, the kubelet's logForceCheckPeriod); tests shorten it. */
+  followPollMs?: number;
 }
 
 /** 404 for a pod or container that does not exist, 400 for a container with no log to show. */
