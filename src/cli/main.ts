@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDescribeCommand } from './describe.js';
 import { registerGetCommand } from './get.js';
+import { registerLogsCommand } from './logs.js';
 import { addRunOptions, runAgent, type RunOptions } from './run.js';
 
 export function buildProgram(): Command {
@@ -13,18 +14,20 @@ export function buildProgram(): Command {
       'after',
       `
 Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
-Client commands (get, describe) talk to a running agent through its read-only port.
+Client commands (get, describe, logs) talk to a running agent through its read-only port.
 
 Examples:
   mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock
   mini-kubelet get pods -w
-  mini-kubelet describe pod web`,
+  mini-kubelet describe pod web
+  mini-kubelet logs web -f`,
     );
   addRunOptions(program).action(async (opts: RunOptions) => {
     await runAgent(opts);
   });
   registerGetCommand(program);
   registerDescribeCommand(program);
+  registerLogsCommand(program);
   return program;
 }
 
