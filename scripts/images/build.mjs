@@ -51,16 +51,36 @@ function baseRootfs() {
   return entries;
 }
 
+/** def.hostBinaries as image path → bytes: each binary, plus the loader and libraries `ldd` lists at their host paths. */
+function hostBinaryFiles(def) {
+  const out = new Map();
+  for (const [path, from] of Object.entries(def.hostBinaries ?? {})) {
+    out.set(path, readFileSync(from));
+    let libs = '';
+    try {
+      libs = execFileSync('ldd', [from], { encoding: 'utf8' });
+    } catch {
+      // a static binary: nothing more to copy
+    }
+    for (const m of libs.matchAll(/(\/\S+) \(0x/g)) out.set(m[1].slice(1), readFileSync(m[1]));
+  }
+  return out;
+}
+
 /** Adds the image's extra files (and their parent directories) to a copy of the base rootfs. */
-function rootfsFor(def, base) {
+function rootfsFor(def, base, binaries) {
   const entries = [...base];
   const have = new Set(base.map((e) => e.path));
-  for (const [path, data] of Object.entries(def.files ?? {})) {
+  const files = [
+    ...Object.entries(def.files ?? {}).map(([path, data]) => ({ path, data, mode: 0o644 })),
+    ...[...binaries].map(([path, data]) => ({ path, data, mode: 0o755 })),
+  ];
+  for (const { path, data, mode } of files) {
     for (let d = dirname(path); d !== '.' && !have.has(d); d = dirname(d)) {
       have.add(d);
       entries.push({ path: d, type: 'dir' });
     }
-    entries.push({ path, type: 'file', data });
+    entries.push({ path, type: 'file', data, mode });
   }
   return entries;
 }
@@ -70,7 +90,9 @@ let base;
 for (const def of IMAGES) {
   const archivePath = join(outDir, `${def.name}.tar`);
   const keyPath = join(outDir, `${def.name}.key`);
-  const key = sha256(JSON.stringify(def) + sha256(busybox) + builderHash);
+  const binaries = hostBinaryFiles(def);
+  const hostHash = sha256([...binaries].map(([p, data]) => p + sha256(data)).join('\0'));
+  const key = sha256(JSON.stringify(def) + sha256(busybox) + builderHash + hostHash);
   let digest;
   if (existsSync(archivePath) && existsSync(keyPath)) {
     const stamp = JSON.parse(readFileSync(keyPath, 'utf8'));
@@ -78,7 +100,7 @@ for (const def of IMAGES) {
   }
   if (!digest) {
     base ??= baseRootfs();
-    const { archive, manifestDigest } = ociArchive({ ref: def.ref, layerTar: tar(rootfsFor(def, base)), config: imageConfig(def) });
+    const { archive, manifestDigest } = ociArchive({ ref: def.ref, layerTar: tar(rootfsFor(def, base, binaries)), config: imageConfig(def) });
     writeFileSync(`${archivePath}.tmp`, archive);
     renameSync(`${archivePath}.tmp`, archivePath);
     writeFileSync(keyPath, JSON.stringify({ key, ref: def.ref, digest: manifestDigest }) + '\n');
