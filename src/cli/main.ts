@@ -9,7 +9,7 @@ export function buildProgram(): Command {
   const program = new Command('mini-kubelet')
     .description('A small, readable kubelet: runs static Pods from manifest files on a CRI runtime (containerd).')
     .version('0.1.0')
-    .showHelpAfterError()
+    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
