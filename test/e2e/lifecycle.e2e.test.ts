@@ -1,0 +1,163 @@
+// Lifecycle hooks end to end on the real containerd: preStop before the stop and inside the grace period, postStart success and failure.
+import type { V1Pod } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { containerStatus, podYaml, startAgent, type Agent } from '../support/agent.js';
+
+let agent: Agent;
+
+before(async () => {
+  agent = await startAgent({ name: 'lifecycle' });
+});
+after(async () => {
+  await agent?.cleanup();
+});
+
+interface CoreEvent {
+  type: string;
+  reason: string;
+  message: string;
+}
+
+const full = (name: string) => `${name}-${agent.nodeName}`;
+
+async function events(name: string): Promise<CoreEvent[]> {
+  const res = await fetch(`http://127.0.0.1:${agent.port}/pods/default/${full(name)}/events`);
+  return res.ok ? ((await res.json()) as { items: CoreEvent[] }).items : [];
+}
+
+function waitPod(name: string, what: string, check: (p: V1Pod) => boolean, timeoutMs = 60_000): Promise<V1Pod> {
+  return agent.waitFor(`${name}: ${what}`, async () => {
+    const p = await agent.pod(name);
+    return p && check(p) ? p : undefined;
+  }, timeoutMs);
+}
+
+/** A host directory for the pod's markers; the file's mtime is when the container wrote it. */
+function markerDir(name: string): { dir: string; mtime: (file: string) => number | undefined } {
+  const dir = path.join(path.dirname(agent.rootDir), `markers-${name}`);
+  mkdirSync(dir, { recursive: true });
+  return { dir, mtime: (file) => (existsSync(path.join(dir, file)) ? statSync(path.join(dir, file)).mtimeMs : undefined) };
+}
+
+// PID 1 needs a TERM handler to stop at once; the handler leaves a marker of when TERM came.
+const APP = `["sh", "-c", "trap 'touch /marker/term; exit 0' TERM; while :; do sleep 1 & wait; done"]`;
+
+describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
+  it('preStop runs before the container is stopped, and its time comes out of the grace period', async () => {
+    const m = markerDir('prestop');
+    agent.writeManifest('prestop.yaml', podYaml('prestop', `
+  terminationGracePeriodSeconds: 10
+  volumes:
+    - name: marker
+      hostPath:
+        path: ${m.dir}
+        type: DirectoryOrCreate
+  containers:
+    - name: app
+      image: busybox:1.36
+      command: ${APP}
+      volumeMounts:
+        - name: marker
+          mountPath: /marker
+      lifecycle:
+        preStop:
+          exec:
+            command: ["sh", "-c", "touch /marker/prestop-start; sleep 2; touch /marker/prestop-end"]
+`));
+    await waitPod('prestop', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
+    const removedAt = Date.now();
+    agent.removeManifest('prestop.yaml');
+    const term = await agent.waitFor('the TERM marker', () => m.mtime('term'), 30_000);
+    const start = m.mtime('prestop-start');
+    const end = m.mtime('prestop-end');
+    assert.ok(start !== undefined && end !== undefined, 'preStop ran to its end');
+    assert.ok(start >= removedAt - 50, 'preStop started after the pod was removed');
+    assert.ok(end - start >= 1900, 'the hook really slept');
+    assert.ok(term >= end, `SIGTERM (${term}) came after preStop finished (${end})`);
+    assert.ok(term - removedAt < 10_000, `stopped inside the grace period (${term - removedAt} ms)`);
+  });
+
+  it('a preStop longer than the grace period is cut off, and the container still gets the 2s minimum', async () => {
+    const m = markerDir('prestop-long');
+    agent.writeManifest('prestop-long.yaml', podYaml('prestop-long', `
+  terminationGracePeriodSeconds: 3
+  volumes:
+    - name: marker
+      hostPath:
+        path: ${m.dir}
+        type: DirectoryOrCreate
+  containers:
+    - name: app
+      image: busybox:1.36
+      command: ${APP}
+      volumeMounts:
+        - name: marker
+          mountPath: /marker
+      lifecycle:
+        preStop:
+          sleep:
+            seconds: 60
+`));
+    await waitPod('prestop-long', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
+    const removedAt = Date.now();
+    agent.removeManifest('prestop-long.yaml');
+    const term = await agent.waitFor('the TERM marker', () => m.mtime('term'), 30_000);
+    const took = term - removedAt;
+    assert.ok(took >= 2900, `TERM waited for the grace period spent in preStop (${took} ms)`);
+    assert.ok(took < 3000 + 2000 + 2500, `but not for the 60s hook (${took} ms)`);
+  });
+
+  it('postStart runs after the start', async () => {
+    const m = markerDir('poststart');
+    agent.writeManifest('poststart.yaml', podYaml('poststart', `
+  terminationGracePeriodSeconds: 1
+  volumes:
+    - name: marker
+      hostPath:
+        path: ${m.dir}
+        type: DirectoryOrCreate
+  containers:
+    - name: app
+      image: busybox:1.36
+      command: ["sh", "-c", "trap 'exit 0' TERM; touch /marker/main; while :; do sleep 1 & wait; done"]
+      volumeMounts:
+        - name: marker
+          mountPath: /marker
+      lifecycle:
+        postStart:
+          exec:
+            command: ["touch", "/marker/poststart"]
+`));
+    const pod = await waitPod('poststart', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
+    await agent.waitFor('the postStart marker', () => m.mtime('poststart'), 10_000);
+    assert.equal(containerStatus(pod, 'app')?.restartCount, 0);
+    assert.ok(!(await events('poststart')).some((e) => e.reason === 'FailedPostStartHook'));
+  });
+
+  it('a failing postStart kills the container, with the hook output in the message', async () => {
+    agent.writeManifest('postfail.yaml', podYaml('postfail', `
+  terminationGracePeriodSeconds: 2
+  containers:
+    - name: app
+      image: busybox:1.36
+      command: ${APP.replace('touch /marker/term; ', '')}
+      lifecycle:
+        postStart:
+          exec:
+            command: ["sh", "-c", "echo hook-broke; exit 1"]
+`));
+    const failed = await agent.waitFor('a FailedPostStartHook event', async () => (await events('postfail')).find((e) => e.reason === 'FailedPostStartHook'));
+    assert.equal(failed.type, 'Warning');
+    assert.match(
+      failed.message,
+      /^Exec lifecycle hook \(\[sh -c echo hook-broke; exit 1\]\) for Container "app" in Pod "postfail-[^"]+_default\([0-9a-f-]+\)" failed - error: command 'sh -c echo hook-broke; exit 1' exited with 1: , message: "hook-broke\\n"$/,
+    );
+    const pod = await waitPod('postfail', 'killed and restarted', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1, 60_000);
+    const cs = containerStatus(pod, 'app');
+    assert.ok(cs?.lastState?.terminated || cs?.state?.terminated, 'the killed instance is terminated');
+    assert.notEqual(cs?.ready, true);
+  });
+});
