@@ -4,7 +4,7 @@
 // keeps its files across container restarts. tearDownPod unmounts what the pod mounted (tmpfs)
 // before removing <rootDir>/pods/<uid>, and refuses to remove anything still mounted.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
@@ -113,6 +113,8 @@ export class HostVolumeManager implements VolumeManager {
     if (tm) {
       await mkdir(path.dirname(tm), { recursive: true });
       await writeFile(tm, '', { mode: 0o666 });
+      // makeMounts chmods it: the create mode is cut by the umask, and a non-root container must be able to write it.
+      await chmod(tm, 0o666);
       mounts.push({ containerPath: absoluteMountPath(container.terminationMessagePath!), hostPath: tm, readonly: false });
     }
     return mounts;
