@@ -151,10 +151,15 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
 `));
     const failed = await agent.waitFor('a FailedPostStartHook event', async () => (await events('postfail')).find((e) => e.reason === 'FailedPostStartHook'));
     assert.equal(failed.type, 'Warning');
-    assert.match(
-      failed.message,
-      /^Exec lifecycle hook \(\[sh -c echo hook-broke; exit 1\]\) for Container "app" in Pod "postfail-[^"]+_default\([0-9a-f-]+\)" failed - error: command 'sh -c echo hook-broke; exit 1' exited with 1: , message: "hook-broke\\n"$/,
-    );
+    // The kubelet's text for a failed exec hook, with its output. It is the waiting message
+    // (PostStartHookError); this agent also puts it in the event.
+    const formatted =
+      /^Exec lifecycle hook \(\[sh -c echo hook-broke; exit 1\]\) for Container "app" in Pod "postfail-[^"]+_default\([0-9a-f-]+\)" failed - error: command 'sh -c echo hook-broke; exit 1' exited with 1: , message: "hook-broke\\n"$/;
+    await agent.waitFor('the formatted hook failure', async () => {
+      if (formatted.test(failed.message)) return true;
+      const waiting = containerStatus(await agent.pod('postfail'), 'app')?.state?.waiting;
+      return waiting?.reason === 'PostStartHookError' && formatted.test(waiting.message ?? '');
+    }, 30_000);
     const pod = await waitPod('postfail', 'killed and restarted', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1, 60_000);
     const cs = containerStatus(pod, 'app');
     assert.ok(cs?.lastState?.terminated || cs?.state?.terminated, 'the killed instance is terminated');
