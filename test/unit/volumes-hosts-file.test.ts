@@ -1,7 +1,7 @@
 // The managed /etc/hosts: content rules (managedHostsFileContent, nodeHostsFileContent, hostAliases) and in-place writes.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -55,6 +55,7 @@ test('nodeHostsFileContent: the host-network header, the node file as is, then t
 
 test('ensureHostsFile: 0644, rewritten in place (same inode) only when the content changes', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mk-hosts-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'etc-hosts');
   const spec = { podIPs: ['10.88.0.5'], hostname: 'web', hostDomain: '', hostNetwork: false, nodeHostsFile: '/nonexistent' };
   await ensureHostsFile(file, spec);
