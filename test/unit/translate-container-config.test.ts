@@ -59,9 +59,9 @@ const security: { name: string; podSc?: V1PodSecurityContext; sc?: V1SecurityCon
     want: { ...base, runAsUser: { value: 1001 }, runAsGroup: { value: 1000 }, supplementalGroups: [2000, 3000] },
   },
   {
-    name: 'capabilities get the CAP_ prefix the CRI expects, ALL stays ALL',
-    sc: { capabilities: { add: ['NET_ADMIN', 'CAP_SYS_TIME'], drop: ['ALL'] } },
-    want: { ...base, capabilities: { addCapabilities: ['CAP_NET_ADMIN', 'CAP_SYS_TIME'], dropCapabilities: ['ALL'] } },
+    name: 'capabilities go as the API names them (the runtime adds CAP_), ALL stays ALL',
+    sc: { capabilities: { add: ['NET_ADMIN', 'sys_time'], drop: ['ALL'] } },
+    want: { ...base, capabilities: { addCapabilities: ['NET_ADMIN', 'sys_time'], dropCapabilities: ['ALL'] } },
   },
   { name: 'allowPrivilegeEscalation=false sets noNewPrivs', sc: { allowPrivilegeEscalation: false }, want: { ...base, noNewPrivs: true } },
   { name: 'allowPrivilegeEscalation=true does not', sc: { allowPrivilegeEscalation: true }, want: base },
@@ -73,7 +73,7 @@ const security: { name: string; podSc?: V1PodSecurityContext; sc?: V1SecurityCon
     sc: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/audit.json' } },
     want: { ...base, seccomp: { profileType: 'Localhost', localhostRef: '/var/lib/kubelet/seccomp/profiles/audit.json' } },
   },
-  { name: 'procMount Unmasked clears the masks', sc: { procMount: 'Unmasked' }, want: { ...base, maskedPaths: [], readonlyPaths: [] } },
+  { name: 'procMount Default keeps the masks', sc: { procMount: 'Default' }, want: base },
   { name: 'namespaces match the sandbox’s (hostNetwork)', hostNetwork: true, want: { ...base, namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
 ];
 for (const s of security) {
@@ -90,4 +90,23 @@ test('container config errors are ContainerConfigError with a precise message', 
   check({ name: 'app' }, /container app has no image/);
   check({ name: 'app', image: 'b', securityContext: { seccompProfile: { type: 'Localhost' } } }, /localhostProfile must be set/);
   check({ name: 'app', image: 'b', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }, /couldn't get secret prod\/s/);
+  check({ name: 'app', image: 'b', securityContext: { capabilities: { add: ['CAP_NET_ADMIN'] } } }, /unknown capability "CAP_NET_ADMIN" \(write it without the CAP_ prefix: NET_ADMIN\)/);
+  check({ name: 'app', image: 'b', securityContext: { capabilities: { drop: ['NET_FLY'] } } }, /container app: unknown capability "NET_FLY"$/);
+  check({ name: 'app', image: 'b', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../etc/x.json' } } }, /must be a path below the seccomp profile root/);
+  check({ name: 'app', image: 'b', securityContext: { procMount: 'Unmasked' } }, /procMount Unmasked is not supported/);
+});
+
+test('container config: oom_score_adj by QoS from the node memory capacity (or allocatable memory); none when unknown', () => {
+  const burstable: V1Container = { name: 'app', image: 'b', resources: { requests: { memory: '1Gi' } } };
+  const adj = (o: Partial<ContainerOptions>, c: V1Container = burstable) => generateContainerConfig(pod(c), c, 'regular', 0, { ...opts, ...o }).linux!.resources!.oomScoreAdj;
+  assert.equal(adj({ memoryCapacity: 4 * 1024 ** 3 }), 750);
+  assert.equal(adj({ allocatable: { cpu: '2', memory: '8Gi' } }), 875);
+  assert.equal(adj({}), undefined);
+  assert.equal(adj({ memoryCapacity: 1024 ** 3 }, { name: 'app', image: 'b' }), 1000);
+});
+
+test('container config: seccomp Localhost is joined and cleaned under the node’s profile root', () => {
+  const c: V1Container = { name: 'app', image: 'b', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'a/./b.json' } } };
+  const cfg = generateContainerConfig(pod(c), c, 'regular', 0, { ...opts, seccompProfileRoot: '/var/lib/mini-kubelet/seccomp' });
+  assert.deepEqual(cfg.linux!.securityContext!.seccomp, { profileType: 'Localhost', localhostRef: '/var/lib/mini-kubelet/seccomp/a/b.json' });
 });

@@ -51,6 +51,13 @@ const cases: { name: string; env: V1EnvVar[]; container?: Partial<V1Container>; 
     want: { CPU: '4', MEM: '1', REQ: '512' },
   },
   {
+    name: 'resourceFieldRef: a zero limit is the allocatable too; one the node lacks stays 0; divisor 0 means 1',
+    env: [res('CPU', 'limits.cpu', '0'), res('EPH', 'limits.ephemeral-storage'), res('MEM', 'limits.memory', '1Mi')],
+    container: { resources: { limits: { cpu: '0' } } },
+    src: { ...src, allocatable: { cpu: '2', memory: '1Gi' } },
+    want: { CPU: '2', EPH: '0', MEM: '1024' },
+  },
+  {
     name: 'envFrom with prefix comes first and env overrides it',
     env: [{ name: 'P_K1', value: 'env' }, { name: 'C', value: '$(P_K2)' }],
     container: { envFrom: [{ configMapRef: { name: 'cm' }, prefix: 'P_' }] },
@@ -79,7 +86,7 @@ const errors: { name: string; env: V1EnvVar[]; container?: Partial<V1Container>;
   { name: 'a missing ConfigMap', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }], src: { ...src, configMaps: new Map() }, message: /configmaps "cm" not found/ },
   { name: 'a missing key', env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }], src: { ...src, secrets: new Map([['s', {}]]) }, message: /couldn't find key k in Secret prod\/s/ },
   { name: 'an unsupported fieldPath', env: [field('X', 'spec.schedulerName')], message: /unsupported fieldPath: spec.schedulerName/ },
-  { name: 'an unset limit without allocatable', env: [res('C', 'limits.cpu')], message: /limits.cpu is not set and the node's allocatable cpu is unknown/ },
+  { name: 'an unset limit without allocatable', env: [res('C', 'limits.cpu')], message: /limits.cpu is not set and the node's allocatable resources are unknown/ },
   { name: 'an unsupported resource', env: [res('C', 'limits.gpu')], container: { resources: { limits: { gpu: '1' } } }, message: /unsupported container resource : limits.gpu/ },
 ];
 for (const e of errors) {

@@ -101,3 +101,22 @@ test('sysctlName: slashes become dots, and dots inside a slash-separated name be
   assert.equal(sysctlName('net/ipv4/ip_forward'), 'net.ipv4.ip_forward');
   assert.equal(sysctlName('net/ipv4/conf/eno2.100/rp_filter'), 'net.ipv4.conf.eno2/100.rp_filter');
 });
+
+const qosPods: { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> }; root: string; want: string }[] = [
+  { name: 'BestEffort under kubepods/besteffort', root: '/', want: '/kubepods/besteffort/podu-1' },
+  { name: 'Burstable under kubepods/burstable', resources: { requests: { memory: '64Mi' } }, root: '/', want: '/kubepods/burstable/podu-1' },
+  { name: 'Guaranteed directly under kubepods', resources: { requests: { cpu: '1', memory: '64Mi' }, limits: { cpu: '1', memory: '64Mi' } }, root: '/', want: '/kubepods/podu-1' },
+  { name: 'below a --cgroup-root', root: '/mini/node-1/', want: '/mini/node-1/kubepods/besteffort/podu-1' },
+];
+for (const q of qosPods) {
+  test(`sandbox cgroup parent per QoS: ${q.name}`, () => {
+    const p = pod({ containers: [{ name: 'app', image: 'busybox', resources: q.resources }] });
+    const { cgroupParent: _fixed, ...perPod } = opts;
+    assert.equal(generatePodSandboxConfig(p, 0, { ...perPod, cgroupRoot: q.root }).linux!.cgroupParent, q.want);
+  });
+}
+
+test('sandbox cgroup parent: none without a cgroup root (the runtime decides)', () => {
+  const { cgroupParent: _fixed, ...perPod } = opts;
+  assert.equal(generatePodSandboxConfig(pod(), 0, perPod).linux!.cgroupParent, undefined);
+});

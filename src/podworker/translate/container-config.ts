@@ -1,16 +1,34 @@
 // Pod container → CRI ContainerConfig, pure (the kubelet's generateContainerConfig and its helpers).
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerKind } from '../actions.js';
-import type { ContainerConfig, Mount } from '../../cri/types.js';
+import type { ContainerConfig, LinuxContainerResources, Mount } from '../../cri/types.js';
 import { expandCommandAndArgs, makeEnvironmentVariables } from './env.js';
 import { ContainerConfigError } from './errors.js';
 import { newContainerAnnotations, newContainerLabels } from './labels.js';
+import { containerOOMScoreAdjust } from './oom-score.js';
+import { checkPodPolicy, type NodePolicy } from './policy.js';
+import { value } from './quantity.js';
 import { linuxContainerResources } from './resources.js';
 import { containerSecurityContext } from './security.js';
+import { checkContainerFields, checkPodFields } from './unsupported.js';
 
 export { ContainerConfigError } from './errors.js';
 
-export interface ContainerOptions {
+/** What the node contributes to every container's config, the same for all pods (run.ts builds it once). */
+export interface NodeContainerOptions {
+  /** Node allocatable (quantities by resource name): what an unset limit means to resourceFieldRef. */
+  allocatable?: Readonly<Record<string, string>>;
+  /** Where Localhost seccomp profiles live (kubelet: <root-dir>/seccomp). */
+  seccompProfileRoot?: string;
+  /** The node's memory in bytes, for Burstable oom_score_adj; default: allocatable memory; unknown: not set. */
+  memoryCapacity?: number;
+  /** What powerful features pods may use (--allow-privileged, ...); default: all. */
+  policy?: NodePolicy;
+  /** Whether the host enforces AppArmor; without it only Unconfined profiles can be honoured. */
+  appArmorEnabled?: boolean;
+}
+
+export interface ContainerOptions extends NodeContainerOptions {
   podIP?: string;
   podIPs?: string[];
   hostIP?: string;
@@ -22,10 +40,6 @@ export interface ContainerOptions {
   /** ConfigMaps / Secrets (decoded) of the pod's namespace, by name; undefined without an API server. */
   configMaps?: ReadonlyMap<string, Readonly<Record<string, string>>>;
   secrets?: ReadonlyMap<string, Readonly<Record<string, string>>>;
-  /** Node allocatable (quantities by resource name): what an unset limit means to resourceFieldRef. */
-  allocatable?: Readonly<Record<string, string>>;
-  /** Where Localhost seccomp profiles live (kubelet: <root-dir>/seccomp). */
-  seccompProfileRoot?: string;
 }
 
 /** buildContainerLogsPath: relative to the sandbox's log directory. */
@@ -35,8 +49,9 @@ export function containerLogPath(containerName: string, restartCount: number): s
 
 /**
  * generateContainerConfig. The image is passed as the spec names it; the runtime resolves it and
- * applies the image's ENTRYPOINT/CMD when command/args are absent. Throws ContainerConfigError
- * for what cannot be honoured (a missing ConfigMap key, an unsupported fieldPath, ...).
+ * applies the image's ENTRYPOINT/CMD rules (command replaces ENTRYPOINT and drops CMD; args alone
+ * replace CMD). Throws ContainerConfigError for what cannot be honoured (a missing ConfigMap key,
+ * an unsupported fieldPath or field, what the node policy forbids, ...).
  */
 export function generateContainerConfig(
   pod: V1Pod,
@@ -46,6 +61,10 @@ export function generateContainerConfig(
   opts: ContainerOptions,
 ): ContainerConfig {
   if (!container.image) throw new ContainerConfigError(`container ${container.name} has no image`);
+  // The pod-level checks again: the sandbox may predate a change of flags (an agent restart).
+  checkPodFields(pod, opts.appArmorEnabled);
+  checkPodPolicy(pod, opts.policy);
+  checkContainerFields(container, opts.appArmorEnabled);
   const envs = makeEnvironmentVariables(pod, container, opts);
   const config: ContainerConfig = {
     metadata: { name: container.name, attempt: restartCount },
@@ -60,10 +79,17 @@ export function generateContainerConfig(
     stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
     linux: {
-      resources: linuxContainerResources(container),
+      resources: withOOMScoreAdj(linuxContainerResources(container), pod, container, opts),
       securityContext: containerSecurityContext(pod, container, opts.seccompProfileRoot),
     },
   };
   if (container.workingDir) config.workingDir = container.workingDir;
   return config;
+}
+
+/** generateLinuxContainerResources: oom_score_adj by QoS, when the node's memory capacity is known. */
+function withOOMScoreAdj(resources: LinuxContainerResources, pod: V1Pod, container: V1Container, opts: ContainerOptions): LinuxContainerResources {
+  const capacity = opts.memoryCapacity ?? (opts.allocatable?.memory !== undefined ? value(opts.allocatable.memory) : 0);
+  if (capacity <= 0) return resources;
+  return { ...resources, oomScoreAdj: containerOOMScoreAdjust(pod, container, capacity) };
 }

@@ -75,18 +75,21 @@ function resourceFieldRefValue(ref: V1ResourceFieldSelector, pod: V1Pod, self: V
   }
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
-  // defaultPodLimitsForDownwardAPI: an unset limit is the node's allocatable amount.
+  // defaultPodLimitsForDownwardAPI + MergeContainerResourceLimits: an unset (or zero) cpu, memory
+  // or ephemeral-storage limit is the node's allocatable amount; one the node does not know stays 0.
   let q: string | undefined = kind === 'limits' ? limits[name] : (requests[name] ?? limits[name]);
-  if (q === undefined && kind === 'limits' && ['cpu', 'memory', 'ephemeral-storage'].includes(name)) {
-    q = src.allocatable?.[name];
-    if (q === undefined) throw new ContainerConfigError(`${ref.resource} is not set and the node's allocatable ${name} is unknown`);
+  if (kind === 'limits' && ['cpu', 'memory', 'ephemeral-storage'].includes(name) && (q === undefined || value(q) === 0)) {
+    if (!src.allocatable) throw new ContainerConfigError(`${ref.resource} is not set and the node's allocatable resources are unknown`);
+    q = src.allocatable[name] ?? q;
   }
+  // A zero (or absent) divisor means 1.
+  const divisor = ref.divisor === undefined || milliValue(ref.divisor) === 0 ? '1' : ref.divisor;
   if (name === 'cpu') {
     // convertResourceCPUToString: ceil(milli / divisor milli)
-    return String(Math.ceil(milliValue(q ?? 0) / milliValue(ref.divisor ?? '1')));
+    return String(Math.ceil(milliValue(q ?? 0) / milliValue(divisor)));
   }
   if (name === 'memory' || name === 'ephemeral-storage' || name.startsWith('hugepages-')) {
-    return String(Math.ceil(value(q ?? 0) / value(ref.divisor ?? '1')));
+    return String(Math.ceil(value(q ?? 0) / value(divisor)));
   }
   throw new ContainerConfigError(`unsupported container resource : ${ref.resource}`);
 }

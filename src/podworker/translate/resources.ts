@@ -25,7 +25,9 @@ export function milliCPUToQuota(milliCPU: number, periodUs: number): number {
 
 /**
  * calculateLinuxResources with CFS quota enabled (the kubelet's default). A container with a
- * CPU limit and no request gets shares from the limit, as the API server's defaulting would.
+ * CPU limit and no request gets shares from the limit, as the API server's defaulting would; an
+ * explicit request of 0 keeps the minimum shares. oom_score_adj is added by the caller, which
+ * knows the node's memory capacity.
  */
 export function linuxContainerResources(container: V1Container): LinuxContainerResources {
   const requests = container.resources?.requests ?? {};
@@ -34,7 +36,7 @@ export function linuxContainerResources(container: V1Container): LinuxContainerR
   const cpuLimit = milliValue(limits.cpu);
   const memoryLimit = value(limits.memory);
   const out: LinuxContainerResources = {
-    cpuShares: milliCPUToShares(cpuRequest === 0 && cpuLimit !== 0 ? cpuLimit : cpuRequest),
+    cpuShares: milliCPUToShares(requests.cpu === undefined && cpuLimit !== 0 ? cpuLimit : cpuRequest),
     cpuPeriod: QUOTA_PERIOD_US,
     cpuQuota: milliCPUToQuota(cpuLimit, QUOTA_PERIOD_US),
   };

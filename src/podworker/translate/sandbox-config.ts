@@ -4,9 +4,15 @@ import type { PodSandboxConfig, PortMapping, Protocol, StringMap } from '../../c
 import { podDNSConfig } from './dns.js';
 import { SandboxConfigError } from './errors.js';
 import { newPodAnnotations, newPodLabels } from './labels.js';
+import { checkPodPolicy, type NodePolicy } from './policy.js';
 import { sandboxSecurityContext } from './security.js';
+import { checkPodSysctls, safeSysctls, SysctlAllowlist, sysctlName } from './sysctls.js';
+import { checkPodFields } from './unsupported.js';
+import { podCgroupParent } from '../../node/cgroups.js';
+import { getPodQOS } from '../../status/qos.js';
 
 export { SandboxConfigError } from './errors.js';
+export { sysctlName } from './sysctls.js';
 
 export interface SandboxOptions {
   nodeName: string;
@@ -15,10 +21,24 @@ export interface SandboxOptions {
   resolvConf?: string;
   clusterDNS?: string[];
   clusterDomain?: string;
+  /** A fixed cgroup parent for every sandbox; wins over cgroupRoot. */
   cgroupParent?: string;
+  /**
+   * --cgroup-root with --cgroups-per-qos: each sandbox's cgroup parent is the pod's cgroup,
+   * <root>/kubepods[/burstable|/besteffort]/pod<uid>. Unset: the runtime's default parent.
+   */
+  cgroupRoot?: string;
   /** The node's IPs (only used to pick a loopback nameserver when there is no resolv.conf). */
   nodeIPs?: string[];
+  /** What powerful features pods may use (--allow-privileged, ...); default: all. */
+  policy?: NodePolicy;
+  /** The sysctls pods may set; default: the kubelet's safe set. */
+  sysctls?: SysctlAllowlist;
+  /** Whether the host enforces AppArmor; without it only Unconfined profiles can be honoured. */
+  appArmorEnabled?: boolean;
 }
+
+const SAFE_SYSCTLS = new SysctlAllowlist(safeSysctls());
 
 const HOSTNAME_MAX_LEN = 63;
 const FQDN_MAX_LEN = 64;
@@ -87,15 +107,22 @@ export function sandboxPortMappings(pod: V1Pod): PortMapping[] {
   return out;
 }
 
-/** ConvertSysctlVariableToDotsSeparator: runc wants net.ipv4.ip_forward, the API also allows net/ipv4/ip_forward. */
-export function sysctlName(name: string): string {
-  const first = name.search(/[./]/);
-  if (first < 0 || name[first] === '.') return name;
-  return name.replace(/[./]/g, (ch) => (ch === '.' ? '/' : '.'));
+/** The sandbox's cgroup parent: the fixed one, else the pod cgroup under the QoS hierarchy, else none. */
+function cgroupParentOf(pod: V1Pod, opts: SandboxOptions): string | undefined {
+  if (opts.cgroupParent) return opts.cgroupParent;
+  if (opts.cgroupRoot === undefined) return undefined;
+  return podCgroupParent(opts.cgroupRoot, getPodQOS(pod), pod.metadata?.uid ?? '');
 }
 
-/** generatePodSandboxConfig */
+/**
+ * generatePodSandboxConfig. First refuses, as a ContainerConfigError, a pod the node must not or
+ * cannot run: fields mini-kubelet cannot honour, what the node policy forbids, forbidden sysctls
+ * (the kubelet refuses these at admission).
+ */
 export function generatePodSandboxConfig(pod: V1Pod, attempt: number, opts: SandboxOptions): PodSandboxConfig {
+  checkPodFields(pod, opts.appArmorEnabled);
+  checkPodPolicy(pod, opts.policy);
+  checkPodSysctls(pod, opts.sysctls ?? SAFE_SYSCTLS);
   const m = pod.metadata ?? {};
   const config: PodSandboxConfig = {
     metadata: { name: m.name ?? '', uid: m.uid ?? '', namespace: m.namespace ?? '', attempt },
@@ -110,8 +137,9 @@ export function generatePodSandboxConfig(pod: V1Pod, attempt: number, opts: Sand
   if (ports.length > 0) config.portMappings = ports;
   const sysctls: StringMap = {};
   for (const s of pod.spec?.securityContext?.sysctls ?? []) sysctls[sysctlName(s.name)] = s.value;
+  const cgroupParent = cgroupParentOf(pod, opts);
   config.linux = {
-    ...(opts.cgroupParent ? { cgroupParent: opts.cgroupParent } : {}),
+    ...(cgroupParent ? { cgroupParent } : {}),
     securityContext: sandboxSecurityContext(pod),
     sysctls,
   };

@@ -1,5 +1,6 @@
 // Linux namespaces and security contexts for sandboxes and containers (kubelet: NamespacesForPod, determineEffectiveSecurityContext).
 import type { V1Container, V1Pod, V1SeccompProfile, V1SecurityContext } from '@kubernetes/client-node';
+import path from 'node:path';
 import type {
   LinuxContainerSecurityContext, LinuxSandboxSecurityContext, NamespaceOption, SecurityProfile,
 } from '../../cri/types.js';
@@ -62,7 +63,12 @@ function seccompFrom(p: V1SeccompProfile, root: string): SecurityProfile {
   if (p.type === 'RuntimeDefault') return { profileType: 'RuntimeDefault' };
   if (p.type === 'Localhost') {
     if (!p.localhostProfile) throw new ContainerConfigError('localhostProfile must be set if seccompProfile type is Localhost.');
-    return { profileType: 'Localhost', localhostRef: `${root.replace(/\/$/, '')}/${p.localhostProfile}` };
+    // filepath.Join cleans the path; API validation keeps it below the root, and so do we.
+    const ref = path.posix.join(root, p.localhostProfile);
+    if (!ref.startsWith(path.posix.join(root, '/'))) {
+      throw new ContainerConfigError(`localhostProfile "${p.localhostProfile}" must be a path below the seccomp profile root ${root}`);
+    }
+    return { profileType: 'Localhost', localhostRef: ref };
   }
   return { profileType: 'Unconfined' };
 }
@@ -73,10 +79,26 @@ export function seccompProfile(pod: V1Pod, container: V1Container, root = DEFAUL
   return p ? seccompFrom(p, root) : { profileType: 'Unconfined' };
 }
 
-/** The CRI wants capabilities as CAP_X; "ALL" stays as it is (containerd expands it). */
-export function toCriCapability(cap: string): string {
+/** The Linux capabilities (linux/capability.h), named as the API names them: without the CAP_ prefix. */
+export const LINUX_CAPABILITIES: ReadonlySet<string> = new Set([
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+]);
+
+/**
+ * convertToRuntimeCapabilities passes the names as written; the runtime prefixes CAP_ and
+ * uppercases them (containerd), and runc quietly skips a name it does not know. So a name that is
+ * not a capability, or one already written as CAP_X (it would become CAP_CAP_X), is refused here.
+ */
+export function checkCapability(containerName: string, cap: string): string {
   const up = cap.toUpperCase();
-  return up === 'ALL' || up.startsWith('CAP_') ? up : `CAP_${up}`;
+  if (up === 'ALL' || LINUX_CAPABILITIES.has(up)) return cap;
+  const hint = up.startsWith('CAP_') && LINUX_CAPABILITIES.has(up.slice(4)) ? ` (write it without the CAP_ prefix: ${up.slice(4)})` : '';
+  throw new ContainerConfigError(`container ${containerName}: unknown capability "${cap}"${hint}`);
 }
 
 /**
@@ -98,8 +120,8 @@ export function containerSecurityContext(pod: V1Pod, container: V1Container, sec
   };
   if (eff.capabilities) {
     out.capabilities = {
-      addCapabilities: (eff.capabilities.add ?? []).map(toCriCapability),
-      dropCapabilities: (eff.capabilities.drop ?? []).map(toCriCapability),
+      addCapabilities: (eff.capabilities.add ?? []).map((c) => checkCapability(container.name, c)),
+      dropCapabilities: (eff.capabilities.drop ?? []).map((c) => checkCapability(container.name, c)),
     };
   }
   if (typeof eff.runAsUser === 'number') out.runAsUser = { value: eff.runAsUser };

@@ -1,0 +1,68 @@
+// Pod and container fields mini-kubelet cannot honour: each is refused with a precise ContainerConfigError, never dropped (pure).
+//
+// The README's "Pod spec support" table lists these beside what is honoured.
+import type { V1AppArmorProfile, V1Container, V1Pod } from '@kubernetes/client-node';
+import { ContainerConfigError } from './errors.js';
+
+/** Resources a container may ask for here: the rest need device plugins or hugepages this node does not offer. */
+const NODE_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
+
+/** The kubelet's AppArmor validator (apparmor.Validate / validateHost): only Unconfined runs where AppArmor is off. */
+function checkAppArmor(profile: V1AppArmorProfile | undefined, where: string, appArmorEnabled: boolean): void {
+  if (!profile || profile.type === 'Unconfined') return;
+  if (!appArmorEnabled) {
+    throw new ContainerConfigError(`Cannot enforce AppArmor: AppArmor is not enabled on the host (${where} appArmorProfile ${profile.type})`);
+  }
+}
+
+/** Pod-level fields, checked before the sandbox is made. */
+export function checkPodFields(pod: V1Pod, appArmorEnabled = false): void {
+  const spec = pod.spec;
+  const sc = spec?.securityContext;
+  if (spec?.os?.name && spec.os.name !== 'linux') {
+    throw new ContainerConfigError(`pod OS "${spec.os.name}" does not match the node's OS "linux" (PodOSNotSupported)`);
+  }
+  if (spec?.runtimeClassName) {
+    throw new ContainerConfigError(
+      `runtimeClassName "${spec.runtimeClassName}" is not supported: without an API server there is no RuntimeClass to resolve to a runtime handler`,
+    );
+  }
+  if (spec?.hostUsers === false) throw new ContainerConfigError('hostUsers: false (user namespaces) is not supported by mini-kubelet');
+  if (spec?.resourceClaims?.length) throw new ContainerConfigError('resourceClaims (dynamic resource allocation) are not supported by mini-kubelet');
+  if (spec?.resources) throw new ContainerConfigError('pod-level resources (spec.resources) are not supported by mini-kubelet');
+  if (sc?.supplementalGroupsPolicy === 'Strict') {
+    throw new ContainerConfigError('supplementalGroupsPolicy Strict is not supported: the runtime always merges the image\'s groups');
+  }
+  checkAppArmor(sc?.appArmorProfile, 'pod', appArmorEnabled);
+}
+
+/** Container-level fields, checked when its config is generated. */
+export function checkContainerFields(container: V1Container, appArmorEnabled = false): void {
+  const name = container.name;
+  const res = container.resources;
+  for (const [kind, list] of [['limits', res?.limits], ['requests', res?.requests]] as const) {
+    for (const r of Object.keys(list ?? {})) {
+      if (NODE_RESOURCES.has(r)) continue;
+      throw new ContainerConfigError(
+        r.startsWith('hugepages-')
+          ? `container ${name}: ${kind}.${r}: this node has no pre-allocated huge pages to give (kubelet: OutOf${r})`
+          : `container ${name}: ${kind}.${r}: no device plugin offers this resource on mini-kubelet`,
+      );
+    }
+  }
+  if (res?.limits?.['ephemeral-storage'] !== undefined) {
+    throw new ContainerConfigError(
+      `container ${name}: limits.ephemeral-storage is not enforced by mini-kubelet (the kubelet enforces it by eviction, which mini-kubelet does not do)`,
+    );
+  }
+  if (res?.claims?.length) throw new ContainerConfigError(`container ${name}: resources.claims (dynamic resource allocation) are not supported`);
+  if (container.volumeDevices?.length) {
+    throw new ContainerConfigError(`container ${name}: volumeDevices (raw block volumes) are not supported: there are no PersistentVolumeClaims in static mode`);
+  }
+  if (container.securityContext?.procMount === 'Unmasked') {
+    throw new ContainerConfigError(
+      `container ${name}: procMount Unmasked is not supported: it needs user namespaces (hostUsers: false), and an empty masked-path list reaches the runtime as "use your defaults"`,
+    );
+  }
+  checkAppArmor(container.securityContext?.appArmorProfile, `container ${name}`, appArmorEnabled);
+}
