@@ -6,6 +6,8 @@ import type { VolumeManager } from '../volumes/manager.js';
 import type { BackOff } from './backoff.js';
 import type { ImageManager } from './images.js';
 import type { SandboxOptions } from './translate/sandbox-config.js';
+import type { NodeContainerOptions } from './translate/container-config.js';
+import type { PodCgroups } from '../node/cgroups-fs.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ObservedContainer } from '../runtime/types.js';
 
@@ -38,6 +40,10 @@ export interface ExecutorDeps {
   /** Unix ms. */
   clock: () => number;
   sandboxOptions: SandboxOptions;
+  /** What the node adds to every container's config (allocatable, seccomp root, policy, ...). */
+  containerOptions?: NodeContainerOptions;
+  /** Pod cgroups under the QoS hierarchy; absent: none are made (the runtime's default parent). */
+  podCgroups?: PodCgroups;
   /** The node's IP, for the downward API (status.hostIP). */
   hostIP: string;
   /** Probe results; absent: no prober, every running container counts as ready and started. */
