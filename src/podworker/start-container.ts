@@ -41,6 +41,7 @@ export async function startContainer(
   try {
     const mounts = await deps.volumes.mountsFor(pod, spec, action.restartCount, sandbox.podIPs);
     config = generateContainerConfig(pod, spec, action.kind, action.restartCount, {
+      ...deps.containerOptions,
       podIP: sandbox.podIPs[0],
       podIPs: sandbox.podIPs,
       hostIP: deps.hostIP,
