@@ -13,6 +13,7 @@ import type { ExecutorDeps } from './deps.js';
 import { killContainer, killPod } from './kill.js';
 import { errorMessage, startContainer, type SandboxInfo } from './start-container.js';
 import { podGracePeriodSeconds } from './state.js';
+import { ContainerConfigError } from './translate/errors.js';
 import { generatePodSandboxConfig } from './translate/sandbox-config.js';
 
 /** kubelet: backOffPeriod, how soon a sync that hit an error is retried. */
@@ -99,25 +100,31 @@ async function ensureSandbox(
   deps: ExecutorDeps,
   result: ExecuteResult,
 ): Promise<SandboxInfo | undefined> {
-  const notCreated = (message: string) => {
+  const notCreated = (message: string, reason = 'ContainerCreating') => {
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      if (!result.waiting.has(c.name)) result.waiting.set(c.name, { reason: 'ContainerCreating', message });
+      if (!result.waiting.has(c.name)) result.waiting.set(c.name, { reason, message });
     }
     return undefined;
   };
-  try {
-    await deps.volumes.setUpPod(pod);
-  } catch (err) {
-    deps.recorder.event(pod, 'Warning', 'FailedMount', errorMessage(err));
-    return notCreated(errorMessage(err));
-  }
   const newest = observed?.sandboxes[0];
   const attempt = actions.createSandbox ? actions.attempt : (newest?.attempt ?? 0);
+  // The config first: a pod the node refuses (policy, forbidden sysctl, a field it cannot honour)
+  // gets no volumes and no sandbox, and each container says why (CreateContainerConfigError).
   let config: PodSandboxConfig;
   try {
     config = generatePodSandboxConfig(pod, attempt, deps.sandboxOptions);
   } catch (err) {
+    if (err instanceof ContainerConfigError) {
+      deps.recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
+      return notCreated(err.message, 'CreateContainerConfigError');
+    }
     deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
+    return notCreated(errorMessage(err));
+  }
+  try {
+    await deps.volumes.setUpPod(pod);
+  } catch (err) {
+    deps.recorder.event(pod, 'Warning', 'FailedMount', errorMessage(err));
     return notCreated(errorMessage(err));
   }
   if (!actions.createSandbox) {
@@ -128,6 +135,8 @@ async function ensureSandbox(
     const existing = (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid! } })).find(
       (s) => s.metadata.attempt === attempt && s.state === 'SANDBOX_READY',
     );
+    // kubelet: podContainerManager.EnsureExists, the pod cgroup before the sandbox that lives in it.
+    if (!existing) await deps.podCgroups?.ensurePod(pod);
     const id = existing?.id ?? (await deps.cri.runPodSandbox(config));
     result.changed = true;
     const status = await deps.cri.podSandboxStatus(id);
