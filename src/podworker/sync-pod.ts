@@ -94,6 +94,8 @@ export class KubeletPodSyncer implements PodSyncer {
     const observed = await this.opts.pleg.updatePod(uid);
     await removePod(observed, this.opts);
     await this.opts.volumes.tearDownPod(uid);
+    // kubelet: podContainerManager.Destroy, once nothing of the pod runs in its cgroup.
+    await this.opts.podCgroups?.removePod(uid);
     this.opts.logger.info({ pod: podRef(pod), uid, reason }, 'pod removed from the runtime');
     this.opts.statusManager.deletePod(uid);
     this.opts.recorder.forget(uid);
