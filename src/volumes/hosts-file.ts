@@ -1,6 +1,11 @@
 // The kubelet-managed /etc/hosts of a pod (kubelet_pods.go: managedHostsFileContent, nodeHostsFileContent, hostsEntriesFromHostAliases).
-import type { V1HostAlias } from '@kubernetes/client-node';
+import type { V1HostAlias, V1Pod } from '@kubernetes/client-node';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import type { Mount } from '../cri/types.js';
+import { podHostname } from '../podworker/translate/sandbox-config.js';
+import { VolumeError } from './errors.js';
+
+export const ETC_HOSTS = '/etc/hosts';
 
 const MANAGED_HEADER = '# Kubernetes-managed hosts file.\n';
 const MANAGED_HEADER_HOST_NETWORK = '# Kubernetes-managed hosts file (host network).\n';
@@ -60,4 +65,31 @@ export async function ensureHostsFile(file: string, spec: HostsFileSpec): Promis
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current !== content) await writeFile(file, content, { mode: 0o644 });
   await chmod(file, 0o644);
+}
+
+/** makeHostsMount: the pod's hosts file, brought up to date, mounted read-write at /etc/hosts. */
+export async function makeHostsMount(
+  file: string,
+  pod: V1Pod,
+  podIPs: string[],
+  opts: { clusterDomain?: string; nodeHostsFile?: string },
+): Promise<Mount> {
+  let hostname: string;
+  try {
+    // GeneratePodHostNameAndDomain: the short hostname here, even with setHostnameAsFQDN.
+    hostname = podHostname({ ...pod, spec: { ...pod.spec!, setHostnameAsFQDN: false } });
+  } catch (err) {
+    throw new VolumeError((err as Error).message);
+  }
+  await ensureHostsFile(file, {
+    podIPs,
+    hostname,
+    hostDomain: podHostDomain(pod.spec?.subdomain, pod.metadata?.namespace ?? '', opts.clusterDomain),
+    aliases: pod.spec?.hostAliases,
+    hostNetwork: pod.spec?.hostNetwork === true,
+    nodeHostsFile: opts.nodeHostsFile ?? ETC_HOSTS,
+  }).catch((err: Error) => {
+    throw new VolumeError(`cannot write the pod's hosts file: ${err.message}`);
+  });
+  return { containerPath: ETC_HOSTS, hostPath: file, readonly: false };
 }

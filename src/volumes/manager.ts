@@ -10,21 +10,18 @@ import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
 import { makeEnvironmentVariables } from '../podworker/translate/env.js';
 import { value } from '../podworker/translate/quantity.js';
-import { podHostname } from '../podworker/translate/sandbox-config.js';
 import { writeAtomically } from './atomic-writer.js';
 import { DEFAULT_MODE, downwardAPIPayload, projectedPayload, type DownwardAPISources } from './downward-api.js';
 import { setUpEmptyDir } from './empty-dir.js';
-import { VolumeError } from './errors.js';
+import { unsupportedVolume, VolumeError } from './errors.js';
 import { setUpHostPath } from './host-path.js';
-import { ensureHostsFile, podHostDomain } from './hosts-file.js';
+import { ETC_HOSTS, makeHostsMount } from './hosts-file.js';
 import * as layout from './layout.js';
 import { SystemMounter, type Mounter } from './mounter.js';
 import { absoluteMountPath, makeVolumeMounts, type MountableVolume } from './mounts.js';
 import { setVolumeOwnership } from './ownership.js';
 
 export { VolumeError } from './errors.js';
-
-const ETC_HOSTS = '/etc/hosts';
 
 export interface VolumeManager {
   /** Everything the pod's containers mount, made ready before any container is created. */
@@ -55,18 +52,6 @@ export interface HostVolumeManagerOptions {
   /** Unix ms, names the downward API's timestamped directories. */
   clock?: () => number;
   logger?: Logger;
-}
-
-function kindOf(v: V1Volume): string {
-  return Object.keys(v).find((k) => k !== 'name' && (v as unknown as Record<string, unknown>)[k] != null) ?? '(none)';
-}
-
-function unsupported(v: V1Volume): VolumeError {
-  const kind = kindOf(v);
-  const why = kind === 'configMap' || kind === 'secret'
-    ? 'a static pod has no API server to read it from'
-    : kind === 'persistentVolumeClaim' ? 'a static pod has no API server to bind the claim' : 'mini-kubelet has no plugin for it';
-  return new VolumeError(`${kind} volumes are not supported: ${why}`);
 }
 
 export class HostVolumeManager implements VolumeManager {
@@ -108,7 +93,9 @@ export class HostVolumeManager implements VolumeManager {
     const envs = () => makeEnvironmentVariables(pod, container, this.envSources(podIPs));
     const mounts = await makeVolumeMounts(container, volumes, { envs });
     // makeMounts: the managed /etc/hosts, unless the container mounts its own or the pod has no IP yet.
-    if (podIPs.length > 0 && !mounts.some((m) => m.containerPath === ETC_HOSTS)) mounts.push(await this.hostsMount(pod, podIPs));
+    if (podIPs.length > 0 && !mounts.some((m) => m.containerPath === ETC_HOSTS)) {
+      mounts.push(await makeHostsMount(layout.hostsFilePath(this.rootDir, pod.metadata!.uid!), pod, podIPs, this.opts));
+    }
     const tm = this.terminationMessageHostPath(pod, container, restartCount);
     if (tm) {
       await mkdir(path.dirname(tm), { recursive: true });
@@ -177,7 +164,7 @@ export class HostVolumeManager implements VolumeManager {
       // The plugins are ReadOnly, so fsGroup gives group read only (SetVolumeOwnership's roMask).
       await writeAtomically(dir, payload, { now: this.clock(), setPerms: (ts) => setVolumeOwnership(ts, fsGroup, true) });
     } else {
-      throw unsupported(v);
+      throw unsupportedVolume(v);
     }
   }
 
@@ -191,26 +178,4 @@ export class HostVolumeManager implements VolumeManager {
     return undefined;
   }
 
-  /** makeHostsMount: <podDir>/etc-hosts, rewritten for each container start, mounted read-write. */
-  private async hostsMount(pod: V1Pod, podIPs: string[]): Promise<Mount> {
-    const file = layout.hostsFilePath(this.rootDir, pod.metadata!.uid!);
-    let hostname: string;
-    try {
-      // GeneratePodHostNameAndDomain: the short hostname here, even with setHostnameAsFQDN.
-      hostname = podHostname({ ...pod, spec: { ...pod.spec!, setHostnameAsFQDN: false } });
-    } catch (err) {
-      throw new VolumeError((err as Error).message);
-    }
-    await ensureHostsFile(file, {
-      podIPs,
-      hostname,
-      hostDomain: podHostDomain(pod.spec?.subdomain, pod.metadata?.namespace ?? '', this.opts.clusterDomain),
-      aliases: pod.spec?.hostAliases,
-      hostNetwork: pod.spec?.hostNetwork === true,
-      nodeHostsFile: this.opts.nodeHostsFile ?? ETC_HOSTS,
-    }).catch((err: Error) => {
-      throw err instanceof VolumeError ? err : new VolumeError(`cannot write the pod's hosts file: ${err.message}`);
-    });
-    return { containerPath: ETC_HOSTS, hostPath: file, readonly: false };
-  }
 }
