@@ -1,8 +1,6 @@
-// Pods and errors in their wire form: API field names via client-node's ObjectSerializer, RFC3339 times, metav1.Status.
+// Pods and errors in their wire form: API field names and field set from client-node's Pod models, RFC3339 times, metav1.Status.
 import type { V1Pod } from '@kubernetes/client-node';
-// Deep import: the package root does not re-export the serializer, and the root pulls in the
-// whole API client (about a second to load) where this file loads only the models.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import { loadWireType, type WireType } from './wire-types.js';
 
 export type WirePod = Record<string, unknown>;
 
@@ -12,24 +10,63 @@ export function rfc3339(d: Date): string | undefined {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-// Every Date in a Pod is a metav1.Time, so formatting Dates before serializing touches exactly those
-// fields; the serializer passes strings through where it expects a Date.
-function withWireTimes(value: unknown): unknown {
+// Loaded once, when this module is first imported (about 130 small model files).
+const POD: WireType = await loadWireType('V1Pod');
+
+// A value the models do not type (a primitive, IntOrString, free-form): as it is, with every Date a
+// metav1.Time in RFC3339 and unset keys gone, as a JSON round trip would leave it.
+function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return rfc3339(value);
-  if (Array.isArray(value)) return value.map(withWireTimes);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = withWireTimes(v);
-    return out;
+  if (Array.isArray(value)) return value.map((v) => plain(v) ?? null);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const w = plain(v);
+    if (w !== undefined) out[k] = w;
   }
-  return value;
+  return out;
+}
+
+/**
+ * The generated ObjectSerializer.serialize, with the type expressions parsed in advance: model
+ * fields in API order under their JSON names, fields the model does not know left out.
+ */
+function encode(value: unknown, type: WireType): unknown {
+  if (value === null || value === undefined) return value;
+  switch (type.kind) {
+    case 'plain':
+      return plain(value);
+    case 'date':
+      return value instanceof Date ? rfc3339(value) : plain(value);
+    case 'array': {
+      const out: unknown[] = [];
+      for (const v of value as unknown[]) out.push(encode(v, type.of) ?? null);
+      return out;
+    }
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      const obj = value as Record<string, unknown>;
+      for (const k in obj) {
+        const w = encode(obj[k], type.of);
+        if (w !== undefined) out[k] = w;
+      }
+      return out;
+    }
+    case 'model': {
+      const out: Record<string, unknown> = {};
+      const obj = value as Record<string, unknown>;
+      for (const f of type.fields) {
+        const w = encode(obj[f.name], f.type);
+        if (w !== undefined) out[f.baseName] = w;
+      }
+      return out;
+    }
+  }
 }
 
 /** One pod as the API server would send it (kind and apiVersion set, as kubectl shows them). */
 export function encodePod(pod: V1Pod): WirePod {
-  const wire = ObjectSerializer.serialize(withWireTimes(pod), 'V1Pod') as WirePod;
-  // JSON round trip drops the undefined keys the serializer leaves for every unset field.
-  const { apiVersion: _a, kind: _k, ...rest } = JSON.parse(JSON.stringify(wire)) as WirePod;
+  const { apiVersion: _a, kind: _k, ...rest } = encode(pod, POD) as WirePod;
   return { apiVersion: 'v1', kind: 'Pod', ...rest };
 }
 
