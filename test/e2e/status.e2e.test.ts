@@ -2,6 +2,8 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -23,7 +25,8 @@ const run = promisify(execFile);
 async function cli(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [path.join(REPO_DIR, 'bin/mini-kubelet.js'), 'get', 'pods', '--server', `http://127.0.0.1:${agent.port}`, ...args], {
     cwd: REPO_DIR,
-    timeout: 30_000,
+    // Generous: on a loaded machine starting node with tsx alone can take many seconds.
+    timeout: 120_000,
   });
   return stdout;
 }
@@ -68,16 +71,25 @@ function waitPod(name: string, what: string, check: (p: V1Pod) => boolean, timeo
 
 describe('pod status through a pod\'s life', { concurrency: true }, () => {
   it('Pending (initializing) → Running → Succeeded, in /pods, get pods and get pods -o json', async () => {
+    // Each stage lasts until the test releases it through a file in a hostPath volume, however slow the machine.
+    const gate = mkdtempSync(path.join(tmpdir(), 'mk-e2e-life-'));
+    chmodSync(gate, 0o755);
+    const untilFile = (file: string) => `until [ -e /gate/${file} ]; do sleep 0.2; done`;
     agent.writeManifest('life.yaml', podYaml('life', `
   restartPolicy: Never
+  volumes:
+    - name: gate
+      hostPath: { path: ${gate}, type: Directory }
   initContainers:
     - name: setup
       image: busybox:1.36
-      command: ["sh", "-c", "sleep 10"]
+      command: ["sh", "-c", "${untilFile('setup-done')}"]
+      volumeMounts: [{ name: gate, mountPath: /gate }]
   containers:
     - name: main
       image: busybox:1.36
-      command: ["sh", "-c", "sleep 20; echo done"]
+      command: ["sh", "-c", "${untilFile('main-done')}; echo done"]
+      volumeMounts: [{ name: gate, mountPath: /gate }]
 `));
     const pending = await waitPod('life', 'Pending with setup running', (p) => p.status?.phase === 'Pending' && !!containerStatus(p, 'setup')?.state?.running);
     assertConditions(pending, { PodScheduled: 'True', PodReadyToStartContainers: 'True', Initialized: 'False:ContainersNotInitialized', ContainersReady: 'False:ContainersNotReady', Ready: 'False:ContainersNotReady' });
@@ -87,6 +99,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     const pendingRow = await row('life');
     assert.equal(pendingRow?.STATUS, 'Init:0/1');
     assert.equal(pendingRow?.READY, '0/1');
+    writeFileSync(path.join(gate, 'setup-done'), '');
 
     const running = await waitPod('life', 'Running', (p) => p.status?.phase === 'Running' && !!containerStatus(p, 'main')?.state?.running);
     assertConditions(running, { PodScheduled: 'True', PodReadyToStartContainers: 'True', Initialized: 'True', ContainersReady: 'True', Ready: 'True' });
@@ -102,6 +115,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     const runningRow = await row('life');
     assert.deepEqual([runningRow?.READY, runningRow?.STATUS, runningRow?.RESTARTS], ['1/1', 'Running', '0']);
     assert.equal((await json('life')).status?.phase, 'Running');
+    writeFileSync(path.join(gate, 'main-done'), '');
 
     const done = await waitPod('life', 'Succeeded', (p) => p.status?.phase === 'Succeeded', 60_000);
     assertConditions(done, { PodScheduled: 'True', Initialized: 'True:PodCompleted', ContainersReady: 'False:PodCompleted', Ready: 'False:PodCompleted' });
@@ -116,6 +130,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     assert.equal(containerStatus(asJson, 'main')?.state?.terminated?.exitCode, 0);
     // A finished pod's sandbox is stopped: no new container can start in it.
     await waitPod('life', 'PodReadyToStartContainers False once finished', (p) => cond(p, 'PodReadyToStartContainers')?.status === 'False', 30_000);
+    rmSync(gate, { recursive: true, force: true });
   });
 
   it('Failed: a container of a restartPolicy Never pod exits non-zero', async () => {
@@ -180,7 +195,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     assert.equal((await json('noimage')).status?.phase, 'Pending');
   });
 
-  it('a container stopped from outside (CRI StopContainer) shows in /pods within 2 s', async () => {
+  it('a container stopped from outside (CRI StopContainer) shows in /pods within 2 s', async (t) => {
     agent.writeManifest('poked.yaml', podYaml('poked', `
   containers:
     - name: main
@@ -202,6 +217,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     }
     const elapsed = Date.now() - stoppedAt;
     assert.ok(after, 'the stop shows in /pods at all');
+    t.diagnostic(`the stop showed in /pods after ${elapsed} ms`);
     assert.ok(elapsed <= 2000, `status changed after ${elapsed}ms`);
     const terminated = after.state?.terminated ?? after.lastState?.terminated;
     assert.equal(terminated?.exitCode, 0);
