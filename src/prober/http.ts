@@ -56,8 +56,7 @@ export function newRequestForHTTPGetAction(
 
 /** The error text Go's client gives for a failed request: `Get "<url>": <cause>`. */
 function goError(url: URL, err: NodeJS.ErrnoException, timedOut: boolean): Error {
-  const hostPort = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
-  const dial = joinHostPort(hostPort.slice(0, hostPort.lastIndexOf(':')), hostPort.slice(hostPort.lastIndexOf(':') + 1));
+  const dial = joinHostPort(url.hostname.replace(/^\[|\]$/g, ''), url.port || (url.protocol === 'https:' ? 443 : 80));
   let cause: string;
   if (timedOut) cause = 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)';
   else if (err.code === 'ECONNREFUSED') cause = `dial tcp ${dial}: connect: connection refused`;
