@@ -7,7 +7,7 @@ import type { Draft } from './plan-draft.js';
 import { initKind, newDraft, newest, splitByBackOff } from './plan-draft.js';
 import { computeInitContainerActions } from './plan-init.js';
 import { anythingToStop, podSandboxChanged } from './plan-sandbox.js';
-import { shouldContainerBeRestarted } from './restart-policy.js';
+import { shouldContainerBeRestarted } from '../runtime/restart-policy.js';
 import { hashContainer } from './translate/hash.js';
 
 export interface UnhealthyContainer {
@@ -91,7 +91,7 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod | undefined,
   for (const c of containers) {
     const status = newest(observed, c.name);
     if (!status || status.state !== 'running') {
-      if (shouldContainerBeRestarted(c, 'regular', pod, observed)) {
+      if (shouldContainerBeRestarted(c, pod, observed)) {
         draft.regularStarts.push({ container: c, kind: 'regular', reason: startReason(status, pod) });
         // An unknown container may still be running: stop it so two instances never run at once.
         if (status?.state === 'unknown') {

@@ -1,39 +1,10 @@
 // Small questions about a Pod spec and its observed containers that several status modules ask.
-import type { V1Container, V1Pod, V1PodSpec } from '@kubernetes/client-node';
-import type { ObservedContainer, ObservedPod } from '../runtime/types.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { newestContainer as newestObserved } from '../runtime/restart-policy.js';
+import type { ObservedPod } from '../runtime/types.js';
 
-/** podutil.IsRestartableInitContainer: an init container with restartPolicy Always is a sidecar. */
-export function isSidecar(container: V1Container): boolean {
-  return container.restartPolicy === 'Always';
-}
-
-/** PodStatus.FindContainerStatusByName: the newest instance of a name (observed.containers is newest first). */
-export function newestObserved(observed: ObservedPod | undefined, name: string): ObservedContainer | undefined {
-  return observed?.containers.find((c) => c.name === name);
-}
-
-/**
- * podutil.ContainerShouldRestart: whether an exited container comes back. A container-level
- * restartPolicy (sidecars) wins over the pod's.
- */
-export function containerShouldRestart(container: V1Container, spec: V1PodSpec | undefined, exitCode: number): boolean {
-  if (container.restartPolicy) return container.restartPolicy === 'Always';
-  const policy = spec?.restartPolicy ?? 'Always';
-  if (policy === 'Never') return false;
-  if (policy === 'OnFailure') return exitCode !== 0;
-  return true;
-}
-
-/** kubecontainer.ShouldContainerBeRestarted: will the next sync (re)start this container? */
-export function shouldContainerBeRestarted(container: V1Container, pod: V1Pod, observed: ObservedPod | undefined): boolean {
-  // Once a pod has been marked deleted, nothing of it is restarted.
-  if (pod.metadata?.deletionTimestamp) return false;
-  const latest = newestObserved(observed, container.name);
-  if (!latest) return true;
-  if (latest.state === 'running') return false;
-  if (latest.state === 'unknown' || latest.state === 'created') return true;
-  return containerShouldRestart(container, pod.spec, latest.exitCode);
-}
+export { containerShouldRestart, isSidecar, shouldContainerBeRestarted } from '../runtime/restart-policy.js';
+export { newestObserved };
 
 /** kuberuntime.HasAnyRegularContainerCreated: some regular container exists in the runtime at all. */
 export function hasAnyRegularContainerCreated(pod: V1Pod, observed: ObservedPod | undefined): boolean {
