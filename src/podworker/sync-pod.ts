@@ -65,6 +65,10 @@ export class KubeletPodSyncer implements PodSyncer {
     });
     if (actions.createSandbox || actions.killPod || actions.containersToStart.length || actions.containersToKill.length) {
       logger.debug({ uid, actions }, 'computePodActions');
+      // Publish what the runtime shows before acting on it, as the kubelet's syncPod sets the
+      // status before SyncPod: a container that died shows as terminated at once, not only
+      // after its restart (or the sandbox teardown) has finished.
+      await this.updateStatus(pod, observed);
       this.lastActionAt.set(uid, clock());
     }
     const result = await executePodActions(pod, actions, observed, this.opts, signal);
