@@ -1,7 +1,9 @@
 // The `mini-kubelet` run command: its flags (named as the kubelet's) and the assembly of every part into a running agent.
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism, release, totalmem } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
 import { createFileSource } from '../config/file-source.js';
 import { createCriClient } from '../cri/client.js';
 import { connectRuntime } from '../cri/handshake.js';
@@ -11,11 +13,15 @@ import { Kubelet } from '../kubelet.js';
 import { HookRunner } from '../lifecycle/handlers.js';
 import { createLogger, type LogFormat } from '../log.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
+import { CgroupfsManager } from '../node/cgroups-fs.js';
 import { PodCache } from '../pleg/cache.js';
 import { GenericPLEG } from '../pleg/generic.js';
 import { PodConfig } from '../podconfig/podconfig.js';
 import { BackOff, CRASH_LOOP_INITIAL_MS, IMAGE_PULL_INITIAL_MS, IMAGE_PULL_MAX_MS } from '../podworker/backoff.js';
 import { ImageManager } from '../podworker/images.js';
+import type { NodeContainerOptions } from '../podworker/translate/container-config.js';
+import type { NodePolicy } from '../podworker/translate/policy.js';
+import { safeSysctls, SysctlAllowlist } from '../podworker/translate/sysctls.js';
 import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
 import { ProbeManager } from '../prober/manager.js';
@@ -47,6 +53,12 @@ export interface RunOptions {
   clusterDns: string[];
   clusterDomain?: string;
   resolvConf: string;
+  cgroupRoot: string;
+  cgroupsPerQos: boolean;
+  allowPrivileged: boolean;
+  allowHostNamespaces: boolean;
+  allowHostPath: boolean;
+  allowedUnsafeSysctls: string[];
   logLevel: string;
   logFormat: LogFormat;
 }
@@ -97,6 +109,12 @@ export function addRunOptions(program: Command): Command {
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
     .option('--cluster-domain <domain>', 'cluster domain for ClusterFirst search paths (e.g. cluster.local)')
     .option('--resolv-conf <file>', 'resolv.conf for dnsPolicy Default ("" for none)', '/etc/resolv.conf')
+    .option('--cgroup-root <path>', 'where the kubepods QoS cgroup hierarchy goes (pods: <root>/kubepods[/burstable|/besteffort]/pod<uid>)', '/')
+    .option('--cgroups-per-qos <bool>', 'make the QoS cgroup hierarchy and a cgroup per pod (false: the runtime picks each sandbox\'s cgroup)', bool, true)
+    .option('--allow-privileged <bool>', 'allow privileged containers', bool, true)
+    .option('--allow-host-namespaces <bool>', 'allow hostNetwork, hostPID and hostIPC (ours; the kubelet allows them for static pods)', bool, true)
+    .option('--allow-host-path <bool>', 'allow hostPath volumes (ours; the kubelet allows them for static pods)', bool, true)
+    .option('--allowed-unsafe-sysctls <list>', 'comma-separated namespaced sysctls or patterns (net.core.*) pods may set beyond the safe set', list, [])
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .option('--log-format <format>', 'auto (text on a terminal, JSON otherwise), text or json', 'auto');
 }
@@ -126,8 +144,19 @@ export async function runAgent(o: RunOptions): Promise<void> {
     return;
   }
 
-  let resolvConf = '';
-  if (o.resolvConf) resolvConf = await readFile(o.resolvConf, 'utf8').catch(() => '');
+  let resolvConf: string | undefined;
+  if (o.resolvConf) {
+    resolvConf = await readFile(o.resolvConf, 'utf8').catch((err: Error) => {
+      logger.warn({ resolvConf: o.resolvConf, err: err.message }, 'cannot read --resolv-conf: pods with dnsPolicy Default get no nameservers');
+      return '';
+    });
+  }
+  const node = await nodeSettings(o, logger);
+  if (!node) {
+    cri.close();
+    process.exitCode = 1;
+    return;
+  }
   const recorder = new EventRecorder({ logger, clock });
   const cache = new PodCache();
   const pleg = new GenericPLEG({ cri, nodeName, cache, relistPeriodMs: o.plegRelistPeriod, clock: { now: clock }, logger });
@@ -150,14 +179,16 @@ export async function runAgent(o: RunOptions): Promise<void> {
     // Node allocatable is the whole machine (no --kube-reserved/--system-reserved yet).
     volumes: new HostVolumeManager(o.rootDir, {
       nodeName, hostIP, clusterDomain: o.clusterDomain, logger,
-      allocatable: { cpu: String(availableParallelism()), memory: String(totalmem()) },
+      allocatable: node.container.allocatable,
     }),
     recorder,
     crashLoopBackOff,
     logger,
     clock,
     hostIP,
-    sandboxOptions: { nodeName, podLogsDir: o.podLogsDir, resolvConf, clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain },
+    sandboxOptions: { nodeName, podLogsDir: o.podLogsDir, resolvConf, clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain, nodeIPs: [hostIP], ...node.sandbox },
+    containerOptions: node.container,
+    podCgroups: node.podCgroups,
     cache,
     pleg,
     statusManager,
@@ -203,4 +234,36 @@ export async function runAgent(o: RunOptions): Promise<void> {
   prober.stop();
   await kubelet.stop();
   cri.close();
+}
+
+/**
+ * What the node contributes to every pod's sandbox and containers: allocatable (the whole machine:
+ * no --kube-reserved/--system-reserved yet), the seccomp root (<root-dir>/seccomp, as the
+ * kubelet's), the policy flags, the sysctl allowlist, AppArmor, and the QoS cgroup hierarchy.
+ * Undefined (after saying why on stderr) when a flag is invalid or the cgroups cannot be made.
+ */
+async function nodeSettings(o: RunOptions, logger: Logger) {
+  const policy: NodePolicy = { allowPrivileged: o.allowPrivileged, allowHostNamespaces: o.allowHostNamespaces, allowHostPath: o.allowHostPath };
+  const appArmorEnabled = (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y';
+  let sysctls: SysctlAllowlist;
+  let podCgroups: CgroupfsManager | undefined;
+  try {
+    sysctls = new SysctlAllowlist([...safeSysctls(release()), ...o.allowedUnsafeSysctls]);
+    if (o.cgroupsPerQos) {
+      podCgroups = new CgroupfsManager({ cgroupRoot: o.cgroupRoot, logger });
+      await podCgroups.start();
+    }
+  } catch (err) {
+    process.stderr.write(`mini-kubelet: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  const container: NodeContainerOptions = {
+    allocatable: { cpu: String(availableParallelism()), memory: String(totalmem()) },
+    memoryCapacity: totalmem(),
+    seccompProfileRoot: path.join(o.rootDir, 'seccomp'),
+    policy,
+    appArmorEnabled,
+  };
+  const sandbox = { policy, sysctls, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
+  return { container, sandbox, podCgroups };
 }
