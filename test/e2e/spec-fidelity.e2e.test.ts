@@ -1,0 +1,588 @@
+// Pod spec fidelity end to end, checked from inside real containers: env and downward API, command/args, users and groups, capabilities, cgroups, namespaces, ports, DNS, policy.
+//
+// Two agents: `agent` has cluster DNS and the default (allow-all) policy; `strict` has no cluster
+// DNS, refuses privileged containers, host namespaces and hostPath, and allows one unsafe sysctl.
+// Flags are per process, so the two policies need two processes.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CONTAINER_NAME_LABEL, POD_NAME_LABEL } from '../../src/runtime/labels.js';
+import { containerStatus, podYaml, startAgent, type Agent } from '../support/agent.js';
+
+let agent: Agent;
+let strict: Agent;
+let dir: string;
+const HOST_RESOLV = 'nameserver 192.0.2.53\nsearch example.test\noptions ndots:2 timeout:3\n';
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mk-e2e-fidelity-'));
+  writeFileSync(path.join(dir, 'resolv.conf'), HOST_RESOLV);
+  const resolv = ['--resolv-conf', path.join(dir, 'resolv.conf')];
+  [agent, strict] = await Promise.all([
+    startAgent({ name: 'fidelity', extraArgs: [...resolv, '--cluster-dns', '10.96.0.10', '--cluster-domain', 'cluster.local'] }),
+    startAgent({
+      name: 'strict',
+      extraArgs: [...resolv, '--allow-privileged', 'false', '--allow-host-namespaces', 'false', '--allow-host-path', 'false', '--allowed-unsafe-sysctls', 'net.core.somaxconn'],
+    }),
+  ]);
+});
+after(async () => {
+  await Promise.all([agent?.cleanup(), strict?.cleanup()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SLEEP = '["sh", "-c", "trap \'exit 0\' TERM; sleep 3600 & wait"]';
+
+/** The running container of a pod, once there is one. */
+async function running(a: Agent, pod: string, container = 'main', timeoutMs = 90_000): Promise<string> {
+  return a.waitFor(`${pod}/${container} running`, async () => {
+    const cs = await a.cri.listContainers({ labelSelector: { [POD_NAME_LABEL]: `${pod}-${a.nodeName}`, [CONTAINER_NAME_LABEL]: container } });
+    return cs.find((c) => c.state === 'CONTAINER_RUNNING')?.id;
+  }, timeoutMs);
+}
+
+/** Runs a command inside the container and returns its stdout (fails on a non-zero exit). */
+async function exec(a: Agent, id: string, cmd: string[]): Promise<string> {
+  const r = await a.cri.execSync(id, cmd, 20);
+  assert.equal(r.exitCode, 0, `${cmd.join(' ')} exited ${r.exitCode}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+/** Deploys a pod whose container `main` sleeps, and returns its container id. */
+async function deploy(a: Agent, name: string, body: string, container = 'main'): Promise<string> {
+  a.writeManifest(`${name}.yaml`, podYaml(name, body));
+  return running(a, name, container);
+}
+
+/** The waiting state a container settles in (reason and message), e.g. CreateContainerConfigError. */
+async function waiting(a: Agent, pod: string, container = 'main') {
+  return a.waitFor(`${pod}/${container} waiting with a config error`, async () => {
+    const w = containerStatus(await a.pod(pod), container)?.state?.waiting;
+    return w?.reason === 'CreateContainerConfigError' ? w : undefined;
+  });
+}
+
+const procStatus = (status: string, field: string): string => new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+const capBits = (hex: string): bigint => BigInt(`0x${hex}`);
+const CAP = { CHOWN: 0n, NET_BIND_SERVICE: 10n, NET_RAW: 13n, SYS_ADMIN: 21n };
+const has = (mask: bigint, bit: bigint) => ((mask >> bit) & 1n) === 1n;
+
+describe('spec fidelity', { concurrency: true }, () => {
+  it('env: plain values, $(VAR) expansion and $$ escapes in env, command and args', async () => {
+    const id = await deploy(agent, 'env', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      # Single quotes: what reaches the shell must not be run as $(...) command substitution.
+      command: ["sh", "-c", "echo '$(GREETING) $$(GREETING) $(MISSING)' > /tmp/cmd; echo \\"$0\\" > /tmp/arg; trap 'exit 0' TERM; sleep 3600 & wait"]
+      args: ["$(WHO)"]
+      env:
+        - { name: WHO, value: world }
+        - { name: GREETING, value: "hello $(WHO)" }
+        - { name: ESCAPED, value: "$$(WHO)" }
+        - { name: LATER_REF, value: "$(DEFINED_LATER)" }
+        - { name: DEFINED_LATER, value: x }
+`);
+    const env = await exec(agent, id, ['env']);
+    assert.match(env, /^GREETING=hello world$/m);
+    assert.match(env, /^ESCAPED=\$\(WHO\)$/m);
+    // A reference to a variable defined later is left as written.
+    assert.match(env, /^LATER_REF=\$\(DEFINED_LATER\)$/m);
+    assert.equal(await exec(agent, id, ['cat', '/tmp/cmd']), 'hello world $(GREETING) $(MISSING)\n');
+    assert.equal(await exec(agent, id, ['cat', '/tmp/arg']), 'world\n');
+  });
+
+  it('env: downward API fieldRef and resourceFieldRef (an unset limit is the node allocatable)', async () => {
+    agent.writeManifest('downward.yaml', `apiVersion: v1
+kind: Pod
+metadata:
+  name: downward
+  labels: { app: web, tier: front }
+  annotations: { team: storage }
+spec:
+  serviceAccountName: builder
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+      resources:
+        requests: { cpu: 250m, memory: 32Mi }
+        limits: { memory: 64Mi }
+      env:
+        - { name: POD_NAME, valueFrom: { fieldRef: { fieldPath: metadata.name } } }
+        - { name: POD_NAMESPACE, valueFrom: { fieldRef: { fieldPath: metadata.namespace } } }
+        - { name: POD_UID, valueFrom: { fieldRef: { fieldPath: metadata.uid } } }
+        - { name: APP, valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } }
+        - { name: TEAM, valueFrom: { fieldRef: { fieldPath: "metadata.annotations['team']" } } }
+        - { name: NODE, valueFrom: { fieldRef: { fieldPath: spec.nodeName } } }
+        - { name: SA, valueFrom: { fieldRef: { fieldPath: spec.serviceAccountName } } }
+        - { name: POD_IP, valueFrom: { fieldRef: { fieldPath: status.podIP } } }
+        - { name: POD_IPS, valueFrom: { fieldRef: { fieldPath: status.podIPs } } }
+        - { name: HOST_IP, valueFrom: { fieldRef: { fieldPath: status.hostIP } } }
+        - { name: HOST_IPS, valueFrom: { fieldRef: { fieldPath: status.hostIPs } } }
+        - { name: MEM_LIMIT_MI, valueFrom: { resourceFieldRef: { resource: limits.memory, divisor: 1Mi } } }
+        - { name: MEM_REQUEST, valueFrom: { resourceFieldRef: { resource: requests.memory } } }
+        - { name: CPU_REQUEST_M, valueFrom: { resourceFieldRef: { resource: requests.cpu, divisor: 1m } } }
+        - { name: CPU_LIMIT, valueFrom: { resourceFieldRef: { resource: limits.cpu } } }
+`);
+    const id = await running(agent, 'downward');
+    const pod = (await agent.pod('downward'))!;
+    const env = Object.fromEntries((await exec(agent, id, ['env'])).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    assert.equal(env.POD_NAME, `downward-${agent.nodeName}`);
+    assert.equal(env.POD_NAMESPACE, 'default');
+    assert.equal(env.POD_UID, pod.metadata!.uid);
+    assert.equal(env.APP, 'web');
+    assert.equal(env.TEAM, 'storage');
+    assert.equal(env.NODE, agent.nodeName);
+    assert.equal(env.SA, 'builder');
+    const podIP = (await exec(agent, id, ['sh', '-c', "ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1"])).trim();
+    assert.equal(env.POD_IP, podIP);
+    assert.equal(env.POD_IPS, podIP);
+    assert.equal(env.HOST_IP, pod.status?.hostIP);
+    assert.equal(env.HOST_IPS, pod.status?.hostIP);
+    assert.equal(env.MEM_LIMIT_MI, '64');
+    assert.equal(env.MEM_REQUEST, String(32 * 1024 * 1024));
+    assert.equal(env.CPU_REQUEST_M, '250');
+    // No cpu limit: the node's allocatable cpu, in whole cores rounded up.
+    assert.equal(Number(env.CPU_LIMIT) >= 1, true, `CPU_LIMIT=${env.CPU_LIMIT}`);
+  });
+
+  it('command and args follow the image ENTRYPOINT/CMD rules; workingDir', async () => {
+    const pods = [
+      // busybox: CMD ["sh"], no ENTRYPOINT. command replaces it all (CMD is not appended).
+      { name: 'cmd-command', image: 'busybox:1.36', spec: 'command: ["sleep", "3601"]', want: 'sleep 3601' },
+      // args alone replace CMD.
+      { name: 'cmd-args', image: 'busybox:1.36', spec: 'args: ["sleep", "3602"]', want: 'sleep 3602' },
+      // busybox-httpd: ENTRYPOINT httpd ...; args are appended to it.
+      { name: 'cmd-entrypoint-args', image: 'busybox-httpd:1.36', spec: 'args: ["-p", "9090"]', want: 'httpd -f -v -p 8080 -h /www -p 9090' },
+      // command replaces the ENTRYPOINT.
+      { name: 'cmd-entrypoint-command', image: 'busybox-httpd:1.36', spec: 'command: ["sleep", "3603"]', want: 'sleep 3603' },
+      // Neither: the image decides.
+      { name: 'cmd-image', image: 'busybox-httpd:1.36', spec: '', want: 'httpd -f -v -p 8080 -h /www' },
+    ];
+    await Promise.all(pods.map(async (p) => {
+      const id = await deploy(agent, p.name, `
+  containers:
+    - name: main
+      image: ${p.image}
+      workingDir: /etc
+      ${p.spec}
+`);
+      const cmdline = (await exec(agent, id, ['cat', '/proc/1/cmdline'])).split('\0').filter(Boolean).join(' ');
+      assert.equal(cmdline, p.want, p.name);
+      assert.equal((await exec(agent, id, ['pwd'])).trim(), '/etc');
+    }));
+  });
+
+  it('securityContext: runAsUser, runAsGroup, supplementalGroups and fsGroup (id)', async () => {
+    const id = await deploy(agent, 'ids', `
+  securityContext: { runAsUser: 1234, runAsGroup: 5678, supplementalGroups: [1111], fsGroup: 2222 }
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+    - name: override
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { runAsUser: 4321 }
+`);
+    assert.equal((await exec(agent, id, ['id', '-u'])).trim(), '1234');
+    assert.equal((await exec(agent, id, ['id', '-g'])).trim(), '5678');
+    const groups = (await exec(agent, id, ['id', '-G'])).trim().split(/\s+/).sort();
+    assert.deepEqual(groups, ['1111', '2222', '5678']);
+    // The container's own runAsUser wins over the pod's; the group still comes from the pod.
+    const other = await running(agent, 'ids', 'override');
+    assert.equal((await exec(agent, other, ['id', '-u'])).trim(), '4321');
+    assert.equal((await exec(agent, other, ['id', '-g'])).trim(), '5678');
+  });
+
+  it('securityContext: capabilities add/drop, privileged, allowPrivilegeEscalation, readOnlyRootFilesystem', async () => {
+    const id = await deploy(agent, 'caps', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext:
+        capabilities: { drop: [ALL], add: [NET_BIND_SERVICE] }
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+    - name: dropped
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { capabilities: { drop: [CHOWN, NET_RAW] } }
+    - name: plain
+      image: busybox:1.36
+      command: ${SLEEP}
+    - name: privileged
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { privileged: true }
+`);
+    const status = await exec(agent, id, ['cat', '/proc/1/status']);
+    assert.equal(capBits(procStatus(status, 'CapBnd')), 1n << CAP.NET_BIND_SERVICE, 'drop ALL + add NET_BIND_SERVICE');
+    assert.equal(capBits(procStatus(status, 'CapEff')), 1n << CAP.NET_BIND_SERVICE);
+    assert.equal(procStatus(status, 'NoNewPrivs'), '1');
+    const touch = await agent.cri.execSync(id, ['touch', '/probe'], 10);
+    assert.notEqual(touch.exitCode, 0, 'the root filesystem is read-only');
+    assert.match(touch.stderr.toString(), /Read-only file system/);
+
+    const dropped = capBits(procStatus(await exec(agent, await running(agent, 'caps', 'dropped'), ['cat', '/proc/1/status']), 'CapEff'));
+    const plainStatus = await exec(agent, await running(agent, 'caps', 'plain'), ['cat', '/proc/1/status']);
+    const plain = capBits(procStatus(plainStatus, 'CapEff'));
+    assert.ok(has(plain, CAP.CHOWN) && has(plain, CAP.NET_RAW), 'the runtime default set has CHOWN and NET_RAW');
+    assert.ok(!has(dropped, CAP.CHOWN) && !has(dropped, CAP.NET_RAW), 'both are dropped');
+    assert.equal(dropped, plain & ~((1n << CAP.CHOWN) | (1n << CAP.NET_RAW)), 'nothing else changed');
+    assert.equal(procStatus(plainStatus, 'NoNewPrivs'), '0');
+    assert.ok(!has(plain, CAP.SYS_ADMIN));
+
+    const priv = await running(agent, 'caps', 'privileged');
+    assert.ok(has(capBits(procStatus(await exec(agent, priv, ['cat', '/proc/1/status']), 'CapEff')), CAP.SYS_ADMIN));
+    const mount = ['sh', '-c', 'mkdir -p /tmp/m && mount -t tmpfs probe /tmp/m'];
+    await exec(agent, priv, mount);
+    const denied = await agent.cri.execSync(await running(agent, 'caps', 'plain'), mount, 10);
+    assert.notEqual(denied.exitCode, 0, 'an unprivileged container cannot mount');
+  });
+
+  it('securityContext: a capability written with CAP_ is refused, not silently ignored', async () => {
+    agent.writeManifest('capprefix.yaml', podYaml('capprefix', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { capabilities: { add: [CAP_NET_ADMIN] } }
+`));
+    const w = await waiting(agent, 'capprefix');
+    assert.match(w.message ?? '', /unknown capability "CAP_NET_ADMIN" \(write it without the CAP_ prefix: NET_ADMIN\)/);
+  });
+
+  it('securityContext: seccomp RuntimeDefault, Unconfined and Localhost (a profile under <root-dir>/seccomp)', async () => {
+    const profileDir = path.join(agent.rootDir, 'seccomp', 'profiles');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(path.join(profileDir, 'no-mkdir.json'), JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }],
+    }));
+    const id = await deploy(agent, 'seccomp', `
+  securityContext: { seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+    - name: unconfined
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { seccompProfile: { type: Unconfined } }
+    - name: localhost
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { seccompProfile: { type: Localhost, localhostProfile: profiles/no-mkdir.json } }
+`);
+    assert.equal(procStatus(await exec(agent, id, ['cat', '/proc/1/status']), 'Seccomp'), '2');
+    const unconfined = await running(agent, 'seccomp', 'unconfined');
+    assert.equal(procStatus(await exec(agent, unconfined, ['cat', '/proc/1/status']), 'Seccomp'), '0');
+    const local = await running(agent, 'seccomp', 'localhost');
+    assert.equal(procStatus(await exec(agent, local, ['cat', '/proc/1/status']), 'Seccomp'), '2');
+    const mk = await agent.cri.execSync(local, ['mkdir', '/tmp/denied'], 10);
+    assert.notEqual(mk.exitCode, 0, 'the Localhost profile denies mkdir');
+    await exec(agent, unconfined, ['mkdir', '/tmp/allowed']);
+  });
+
+  it('securityContext: runAsNonRoot refuses an image that runs as root, and lets a non-root image run', async () => {
+    agent.writeManifest('nonroot-bad.yaml', podYaml('nonroot-bad', `
+  securityContext: { runAsNonRoot: true }
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`));
+    const id = await deploy(agent, 'nonroot-ok', `
+  securityContext: { runAsNonRoot: true }
+  containers:
+    - name: main
+      image: busybox-nonroot:1.36
+      command: ${SLEEP}
+`);
+    assert.equal((await exec(agent, id, ['id', '-u'])).trim(), '1000');
+    // The image's WorkingDir applies when the spec names none.
+    assert.equal((await exec(agent, id, ['pwd'])).trim(), '/home/user');
+    const w = await waiting(agent, 'nonroot-bad');
+    assert.match(w.message ?? '', /container has runAsNonRoot and image will run as root/);
+  });
+
+  it('sysctls: a safe one applies; an unsafe one is refused unless --allowed-unsafe-sysctls names it', async () => {
+    const id = await deploy(agent, 'sysctl-safe', `
+  securityContext:
+    sysctls: [{ name: net.ipv4.ip_unprivileged_port_start, value: "80" }, { name: net.ipv4.ip_local_port_range, value: "20000 20100" }]
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`);
+    assert.equal((await exec(agent, id, ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'])).trim(), '80');
+    assert.equal((await exec(agent, id, ['cat', '/proc/sys/net/ipv4/ip_local_port_range'])).trim().split(/\s+/).join(' '), '20000 20100');
+    const unsafe = `
+  securityContext: { sysctls: [{ name: net.core.somaxconn, value: "1234" }] }
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`;
+    agent.writeManifest('sysctl-unsafe.yaml', podYaml('sysctl-unsafe', unsafe));
+    const allowed = await deploy(strict, 'sysctl-unsafe', unsafe);
+    assert.equal((await exec(strict, allowed, ['cat', '/proc/sys/net/core/somaxconn'])).trim(), '1234');
+    const w = await waiting(agent, 'sysctl-unsafe');
+    assert.match(w.message ?? '', /forbidden sysctl: "net.core.somaxconn" not allowlisted/);
+  });
+
+  it('resources: cgroup memory limit, cpu quota/period and shares inside; the pod cgroup under kubepods by QoS', async () => {
+    const id = await deploy(agent, 'res', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+      resources:
+        requests: { cpu: 100m, memory: 32Mi }
+        limits: { cpu: 250m, memory: 64Mi }
+`);
+    assert.equal((await exec(agent, id, ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'])).trim(), String(64 * 1024 * 1024));
+    assert.equal((await exec(agent, id, ['cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us'])).trim(), '25000');
+    assert.equal((await exec(agent, id, ['cat', '/sys/fs/cgroup/cpu/cpu.cfs_period_us'])).trim(), '100000');
+    assert.equal((await exec(agent, id, ['cat', '/sys/fs/cgroup/cpu/cpu.shares'])).trim(), '102');
+    const uid = (await agent.pod('res'))!.metadata!.uid!;
+    const cgroup = await exec(agent, id, ['cat', '/proc/1/cgroup']);
+    assert.match(cgroup, new RegExp(`:memory:/kubepods/burstable/pod${uid}/${id}$`, 'm'));
+    // The pod's cgroup is on the host while it runs, and goes with the pod.
+    const hostDir = `/sys/fs/cgroup/memory/kubepods/burstable/pod${uid}`;
+    assert.ok(readdirOk(hostDir), `${hostDir} exists`);
+    agent.removeManifest('res.yaml');
+    await agent.waitFor('the pod cgroup removed', () => !readdirOk(hostDir), 60_000);
+  });
+
+  it('QoS: oom_score_adj per class, as far as the runtime may set it (restrict_oom_score_adj)', async () => {
+    const body = (resources: string) => `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+${resources}`;
+    const [besteffort, burstable, guaranteed] = await Promise.all([
+      deploy(agent, 'qos-besteffort', body('')),
+      deploy(agent, 'qos-burstable', body('      resources: { requests: { memory: 1Mi } }')),
+      deploy(agent, 'qos-guaranteed', body('      resources: { limits: { cpu: 100m, memory: 32Mi } }')),
+    ]);
+    const adj = async (id: string) => Number((await exec(agent, id, ['cat', '/proc/1/oom_score_adj'])).trim());
+    assert.equal(await adj(besteffort), 1000);
+    // 1000 - 1000 * 1Mi / node memory: 999 on any machine with more than 1 GiB.
+    assert.equal(await adj(burstable), 999);
+    // The kubelet asks -997; containerd with restrict_oom_score_adj raises what it cannot set to
+    // its own score (these hosts lack CAP_SYS_RESOURCE to lower it).
+    const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+    assert.equal(await adj(guaranteed), Math.max(-997, own));
+    const qos = async (name: string) => (await agent.pod(name))?.status?.qosClass;
+    assert.deepEqual([await qos('qos-besteffort'), await qos('qos-burstable'), await qos('qos-guaranteed')], ['BestEffort', 'Burstable', 'Guaranteed']);
+    const uid = (await agent.pod('qos-guaranteed'))!.metadata!.uid!;
+    assert.match(await exec(agent, guaranteed, ['cat', '/proc/1/cgroup']), new RegExp(`:cpu:/kubepods/pod${uid}/`, 'm'));
+  });
+
+  it('namespaces: hostNetwork sees the host interfaces, no hostname of its own; hostPID, hostIPC', async () => {
+    const id = await deploy(agent, 'hostns', `
+  hostNetwork: true
+  hostPID: true
+  hostIPC: true
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`);
+    const ns = async (kind: string) => (await exec(agent, id, ['readlink', `/proc/self/ns/${kind}`])).trim();
+    assert.equal(await ns('net'), readlinkSync('/proc/self/ns/net'));
+    assert.equal(await ns('ipc'), readlinkSync('/proc/self/ns/ipc'));
+    assert.equal(await ns('pid'), readlinkSync('/proc/self/ns/pid'));
+    const ifaces = (await exec(agent, id, ['cat', '/proc/net/dev'])).split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean).sort();
+    const hostIfaces = readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean).sort();
+    assert.deepEqual(ifaces, hostIfaces);
+    // The kubelet sets no hostname for a host-network pod: it has the node's.
+    assert.equal((await exec(agent, id, ['hostname'])).trim(), hostname());
+  });
+
+  it('namespaces: shareProcessNamespace lets containers see each other; by default they do not', async () => {
+    const body = (share: boolean) => `
+  shareProcessNamespace: ${share}
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+    - name: other
+      image: busybox:1.36
+      command: ["sh", "-c", "exec sleep 7777"]
+`;
+    const [shared, separate] = await Promise.all([deploy(agent, 'pidshare', body(true)), deploy(agent, 'pidsep', body(false))]);
+    await running(agent, 'pidshare', 'other');
+    await running(agent, 'pidsep', 'other');
+    assert.match(await exec(agent, shared, ['ps']), /sleep 7777/);
+    assert.doesNotMatch(await exec(agent, separate, ['ps']), /sleep 7777/);
+    const podNet = (await exec(agent, shared, ['readlink', '/proc/self/ns/net'])).trim();
+    assert.notEqual(podNet, readlinkSync('/proc/self/ns/net'), 'a pod network namespace of its own');
+  });
+
+  it('ports: a hostPort becomes a CNI port mapping that serves the container on the host', async () => {
+    const hostPort = await freePort();
+    const id = await deploy(agent, 'hostport', `
+  containers:
+    - name: main
+      image: busybox-httpd:1.36
+      ports: [{ containerPort: 8080, hostPort: ${hostPort}, protocol: TCP }]
+`);
+    const pod = (await agent.pod('hostport'))!;
+    const podIP = pod.status!.podIP!;
+    assert.equal(await (await fetch(`http://${podIP}:8080/healthz`)).text(), 'ok\n');
+    const sb = (await agent.cri.listPodSandbox({ labelSelector: { [POD_NAME_LABEL]: `hostport-${agent.nodeName}` } }))[0]!;
+    assert.ok(sb, 'a sandbox');
+    const body = await agent.waitFor(`127.0.0.1:${hostPort} answers`, async () => {
+      const res = await fetch(`http://127.0.0.1:${hostPort}/healthz`).catch(() => undefined);
+      return res?.ok ? res.text() : undefined;
+    }, 20_000);
+    assert.equal(body, 'ok\n');
+    assert.ok(id);
+  });
+
+  it('DNS: ClusterFirst with --cluster-dns/--cluster-domain; dnsConfig merged within the limits', async () => {
+    const id = await deploy(agent, 'dns-cluster', `
+  dnsConfig:
+    nameservers: [192.0.2.1, 192.0.2.2, 192.0.2.3]
+    searches: [extra.test]
+    options: [{ name: ndots, value: "3" }, { name: edns0 }]
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`);
+    const resolv = await exec(agent, id, ['cat', '/etc/resolv.conf']);
+    // The cluster DNS first; three nameservers at most (the third dnsConfig one is dropped).
+    assert.deepEqual(lines(resolv, 'nameserver'), ['10.96.0.10', '192.0.2.1', '192.0.2.2']);
+    assert.deepEqual(lines(resolv, 'search'), ['default.svc.cluster.local svc.cluster.local cluster.local example.test extra.test']);
+    assert.deepEqual(options(resolv), ['edns0', 'ndots:3']);
+  });
+
+  it('DNS: Default is the node resolv.conf; None takes dnsConfig alone; host network: ClusterFirst is Default, ClusterFirstWithHostNet is not', async () => {
+    const pod = (name: string, spec: string) => deploy(agent, name, `
+${spec}
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`);
+    const [def, none, hostFirst, hostWith] = await Promise.all([
+      pod('dns-default', '  dnsPolicy: Default'),
+      pod('dns-none', '  dnsPolicy: None\n  dnsConfig: { nameservers: [192.0.2.9], searches: [only.test], options: [{ name: attempts, value: "1" }] }'),
+      pod('dns-hostnet', '  hostNetwork: true'),
+      pod('dns-hostnet-cluster', '  hostNetwork: true\n  dnsPolicy: ClusterFirstWithHostNet'),
+    ]);
+    const read = (id: string) => exec(agent, id, ['cat', '/etc/resolv.conf']);
+    for (const id of [def, hostFirst]) {
+      const r = await read(id);
+      assert.deepEqual(lines(r, 'nameserver'), ['192.0.2.53']);
+      assert.deepEqual(lines(r, 'search'), ['example.test']);
+      assert.deepEqual(options(r), ['ndots:2', 'timeout:3']);
+    }
+    const n = await read(none);
+    assert.deepEqual([lines(n, 'nameserver'), lines(n, 'search'), options(n)], [['192.0.2.9'], ['only.test'], ['attempts:1']]);
+    assert.deepEqual(lines(await read(hostWith), 'nameserver'), ['10.96.0.10']);
+  });
+
+  it('DNS: ClusterFirst without --cluster-dns falls back to Default, as the kubelet does', async () => {
+    const id = await deploy(strict, 'dns-fallback', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`);
+    const r = await exec(strict, id, ['cat', '/etc/resolv.conf']);
+    assert.deepEqual([lines(r, 'nameserver'), lines(r, 'search')], [['192.0.2.53'], ['example.test']]);
+  });
+
+  it('hostname, subdomain and setHostnameAsFQDN', async () => {
+    const pod = (name: string, spec: string) => deploy(agent, name, `
+${spec}
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`);
+    const [plain, named, fqdn] = await Promise.all([
+      pod('hn-plain', ''),
+      pod('hn-named', '  hostname: web-0\n  subdomain: web'),
+      pod('hn-fqdn', '  hostname: web-1\n  subdomain: web\n  setHostnameAsFQDN: true'),
+    ]);
+    assert.equal((await exec(agent, plain, ['hostname'])).trim(), `hn-plain-${agent.nodeName}`);
+    assert.equal((await exec(agent, named, ['hostname'])).trim(), 'web-0');
+    assert.equal((await exec(agent, fqdn, ['hostname'])).trim(), 'web-1.web.default.svc.cluster.local');
+  });
+
+  it('policy flags refuse privileged containers, host namespaces and hostPath, naming the flag', async () => {
+    const cases = [
+      { name: 'deny-priv', spec: '  containers:\n    - name: main\n      image: busybox:1.36\n      command: ' + SLEEP + '\n      securityContext: { privileged: true }', flag: /--allow-privileged=false/ },
+      { name: 'deny-hostnet', spec: '  hostNetwork: true\n  containers:\n    - name: main\n      image: busybox:1.36\n      command: ' + SLEEP, flag: /hostNetwork, but is disallowed by --allow-host-namespaces=false/ },
+      { name: 'deny-hostpath', spec: '  volumes: [{ name: h, hostPath: { path: /tmp } }]\n  containers:\n    - name: main\n      image: busybox:1.36\n      command: ' + SLEEP, flag: /hostPath volume "h", but is disallowed by --allow-host-path=false/ },
+    ];
+    for (const c of cases) strict.writeManifest(`${c.name}.yaml`, podYaml(c.name, c.spec));
+    for (const c of cases) {
+      const w = await waiting(strict, c.name);
+      assert.match(w.message ?? '', c.flag);
+    }
+    // Nothing was made for them in the runtime.
+    for (const c of cases) {
+      const sbs = await strict.cri.listPodSandbox({ labelSelector: { [POD_NAME_LABEL]: `${c.name}-${strict.nodeName}` } });
+      assert.equal(sbs.length, 0, `${c.name} has no sandbox`);
+    }
+    // The same pods run on the default policy.
+    await deploy(agent, 'allow-priv', cases[0]!.spec);
+  });
+
+  it('a field mini-kubelet cannot honour gives CreateContainerConfigError with a precise message', async () => {
+    agent.writeManifest('unsupported.yaml', podYaml('unsupported', `
+  runtimeClassName: gvisor
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`));
+    agent.writeManifest('unmasked.yaml', podYaml('unmasked', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+      securityContext: { procMount: Unmasked }
+`));
+    assert.match((await waiting(agent, 'unsupported')).message ?? '', /runtimeClassName "gvisor" is not supported/);
+    assert.match((await waiting(agent, 'unmasked')).message ?? '', /procMount Unmasked is not supported/);
+    assert.match(agent.output(), /runtimeClassName \\"gvisor\\" is not supported/);
+  });
+});
+
+function readdirOk(p: string): boolean {
+  try {
+    readFileSync(path.join(p, 'cgroup.procs'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const lines = (resolv: string, key: string): string[] =>
+  resolv.split('\n').filter((l) => l.startsWith(`${key} `)).map((l) => l.slice(key.length + 1).trim());
+const options = (resolv: string): string[] => lines(resolv, 'options').flatMap((l) => l.split(/\s+/)).sort();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
