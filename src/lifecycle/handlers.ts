@@ -6,7 +6,7 @@ import type { LifecycleRunner } from '../podworker/deps.js';
 import { httpGet, newRequestForHTTPGetAction } from '../prober/http.js';
 import type { ProbeEventRecorder } from '../prober/prober.js';
 import { realClock, type ProberClock } from '../prober/types.js';
-import type { ObservedContainer } from '../runtime/types.js';
+import type { ContainerRef } from '../runtime/types.js';
 import { formatPod, goQuote, goSlice } from './format.js';
 
 export interface HookRunnerOptions {
@@ -37,7 +37,7 @@ export class HookRunner implements LifecycleRunner {
    * kuberuntime executePreStopHook: run preStop, but wait no longer than the grace period. A
    * failure is an event only ("PreStopHook failed", without the message, which may hold secrets).
    */
-  async preStop(pod: V1Pod, container: V1Container, observed: ObservedContainer, gracePeriodSeconds: number): Promise<void> {
+  async preStop(pod: V1Pod, container: V1Container, observed: ContainerRef, gracePeriodSeconds: number): Promise<void> {
     const handler = container.lifecycle?.preStop;
     if (!handler) return;
     const abort = new AbortController();

@@ -9,7 +9,8 @@ import type { SandboxOptions } from './translate/sandbox-config.js';
 import type { NodeContainerOptions } from './translate/container-config.js';
 import type { PodCgroups } from '../node/cgroups-fs.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { ObservedContainer } from '../runtime/types.js';
+import type { ContainerRef } from '../runtime/types.js';
+export type { ContainerRef };
 
 /** What the prober knows, read by the planner (unhealthy → kill) and the status (ready, started). */
 export interface ProbeResultsView {
@@ -26,7 +27,7 @@ export interface LifecycleRunner {
   /** Runs postStart; resolves to an error message when the hook failed, undefined when it succeeded. */
   postStart(pod: V1Pod, container: V1Container, containerId: string): Promise<string | undefined>;
   /** Runs preStop within at most gracePeriodSeconds; resolves when done or timed out. */
-  preStop(pod: V1Pod, container: V1Container, observed: ObservedContainer, gracePeriodSeconds: number): Promise<void>;
+  preStop(pod: V1Pod, container: V1Container, instance: ContainerRef, gracePeriodSeconds: number): Promise<void>;
 }
 
 export interface ExecutorDeps {

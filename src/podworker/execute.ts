@@ -10,6 +10,7 @@ import { POD_UID_LABEL } from '../runtime/labels.js';
 import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
 import type { ContainerKind, PodActions } from './actions.js';
 import type { ExecutorDeps } from './deps.js';
+import { probeKillGracePeriod } from '../prober/timing.js';
 import { killContainer, killPod } from './kill.js';
 import { errorMessage, startContainer, type SandboxInfo } from './start-container.js';
 import { podGracePeriodSeconds } from './state.js';
@@ -51,7 +52,9 @@ export async function executePodActions(
   } else {
     for (const k of actions.containersToKill) {
       const c = observed?.containers.find((o) => o.id === k.containerId);
-      if (c) await killContainer(pod, c, grace, k.message, deps);
+      const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((s) => s.name === k.name);
+      // A liveness or startup probe may carry its own grace period (kubelet: setTerminationGracePeriod).
+      if (c) await killContainer(pod, c, probeKillGracePeriod(pod, spec, k.reason) ?? grace, k.message, deps);
       result.changed = true;
     }
   }

@@ -2,7 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { isNotFound } from '../cri/errors.js';
 import { containerFieldPath } from '../events/recorder.js';
-import type { ObservedContainer, ObservedPod } from '../runtime/types.js';
+import type { ContainerRef, ObservedContainer, ObservedPod } from '../runtime/types.js';
 import type { ExecutorDeps } from './deps.js';
 
 /** kubelet: minimumGracePeriodInSeconds. A container always gets at least this long to stop. */
@@ -15,7 +15,7 @@ export function effectiveGracePeriod(seconds: number): number {
 /** kubelet: killContainer. Sends StopContainer with the grace period; a container already gone is fine. */
 export async function killContainer(
   pod: V1Pod,
-  container: ObservedContainer,
+  container: ContainerRef,
   gracePeriodSeconds: number,
   message: string,
   deps: ExecutorDeps,

@@ -8,7 +8,7 @@ import { VolumeError } from '../volumes/manager.js';
 import type { ContainerToStart } from './actions.js';
 import type { ExecutorDeps } from './deps.js';
 import { ContainerConfigError, generateContainerConfig } from './translate/container-config.js';
-import { effectiveGracePeriod } from './kill.js';
+import { killContainer } from './kill.js';
 import { podGracePeriodSeconds } from './state.js';
 
 export interface SandboxInfo {
@@ -84,8 +84,12 @@ export async function startContainer(
   if (spec.lifecycle?.postStart && deps.lifecycle) {
     const hookError = await deps.lifecycle.postStart(pod, spec, id);
     if (hookError) {
-      recorder.event(pod, 'Warning', 'FailedPostStartHook', hookError, fieldPath);
-      await deps.cri.stopContainer(id, effectiveGracePeriod(podGracePeriodSeconds(pod))).catch(() => undefined);
+      // The event says only that it failed, so that secrets in a hook's output never leak into
+      // events; the full text goes to the container's waiting message (kubelet: startContainer).
+      recorder.event(pod, 'Warning', 'FailedPostStartHook', 'PostStartHook failed', fieldPath);
+      deps.logger.warn({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, container: spec.name, err: hookError }, 'PostStartHook failed');
+      const instance = { id, name: spec.name, state: 'running' as const, sandboxId: sandbox.id };
+      await killContainer(pod, instance, podGracePeriodSeconds(pod), 'FailedPostStartHook', deps).catch(() => undefined);
       return { reason: 'PostStartHookError', message: hookError };
     }
   }

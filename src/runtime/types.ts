@@ -50,6 +50,9 @@ export interface ObservedContainer {
   mounts?: { containerPath: string; hostPath: string }[];
 }
 
+/** What killing a container and running its hooks need to know of one instance. */
+export type ContainerRef = Pick<ObservedContainer, 'id' | 'name' | 'state' | 'sandboxId'>;
+
 export interface ObservedPod {
   uid: string;
   name: string;
