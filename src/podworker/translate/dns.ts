@@ -18,10 +18,16 @@ export interface DnsOptions {
   nodeIPs?: string[];
 }
 
+/** A problem the kubelet reports as a Warning event on the pod. */
+export interface DnsWarning {
+  reason: 'MissingClusterDNS' | 'DNSConfigForming';
+  message: string;
+}
+
 export interface PodDns {
   dnsConfig: DNSConfig;
   /** What the kubelet would report as events (MissingClusterDNS, DNSConfigForming). */
-  warnings: string[];
+  warnings: DnsWarning[];
 }
 
 const omitDuplicates = (xs: string[]): string[] => [...new Set(xs)];
@@ -67,18 +73,18 @@ function podDnsType(pod: V1Pod): DnsType {
 }
 
 /** formDNSSearchFitsLimits: at most 32 paths, none over 253 chars, the line within 2048 chars. */
-function searchFitsLimits(searches: string[], warnings: string[]): string[] {
+function searchFitsLimits(searches: string[], warnings: DnsWarning[]): string[] {
   let out = searches.slice(0, MAX_DNS_SEARCH_PATHS).filter((s) => s.length <= MAX_SEARCH_DOMAIN_LENGTH);
   while (out.length > 0 && out.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) out = out.slice(0, -1);
   if (out.length !== searches.length) {
-    warnings.push(`Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${out.join(' ')}`);
+    warnings.push({ reason: 'DNSConfigForming', message: `Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${out.join(' ')}` });
   }
   return out;
 }
 
 /** GetPodDNS */
 export function podDNSConfig(pod: V1Pod, opts: DnsOptions): PodDns {
-  const warnings: string[] = [];
+  const warnings: DnsWarning[] = [];
   const host = opts.resolvConf === undefined ? { servers: [], searches: [], options: [] } : parseResolvConf(opts.resolvConf);
   let cfg: Required<DNSConfig> = host;
   let type = podDnsType(pod);
@@ -91,7 +97,10 @@ export function podDNSConfig(pod: V1Pod, opts: DnsOptions): PodDns {
       const searches = domain ? omitDuplicates([`${ns}.svc.${domain}`, `svc.${domain}`, domain, ...host.searches]) : host.searches;
       cfg = { servers: [...opts.clusterDNS], searches, options: [...DEFAULT_DNS_OPTIONS] };
     } else {
-      warnings.push(`kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.`);
+      warnings.push({
+        reason: 'MissingClusterDNS',
+        message: `pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})". kubelet does not have ClusterDNS IP configured and cannot create Pod using "ClusterFirst" policy. Falling back to "Default" policy.`,
+      });
       type = 'host';
     }
   }
@@ -109,7 +118,10 @@ export function podDNSConfig(pod: V1Pod, opts: DnsOptions): PodDns {
     };
   }
   if (cfg.servers.length > MAX_DNS_NAMESERVERS) {
-    warnings.push(`Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${cfg.servers.slice(0, MAX_DNS_NAMESERVERS).join(' ')}`);
+    warnings.push({
+      reason: 'DNSConfigForming',
+      message: `Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${cfg.servers.slice(0, MAX_DNS_NAMESERVERS).join(' ')}`,
+    });
     cfg.servers = cfg.servers.slice(0, MAX_DNS_NAMESERVERS);
   }
   cfg.searches = searchFitsLimits(cfg.searches, warnings);

@@ -1,9 +1,10 @@
 // Pod → CRI PodSandboxConfig, pure (the kubelet's generatePodSandboxConfig and generatePodSandboxLinuxConfig).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodSandboxConfig, PortMapping, Protocol, StringMap } from '../../cri/types.js';
-import { podDNSConfig } from './dns.js';
+import { podDNSConfig, type DnsWarning } from './dns.js';
 import { SandboxConfigError } from './errors.js';
 import { newPodAnnotations, newPodLabels } from './labels.js';
+import { checkNodeAffinity } from './node-affinity.js';
 import { checkPodPolicy, type NodePolicy } from './policy.js';
 import { sandboxSecurityContext } from './security.js';
 import { checkPodSysctls, safeSysctls, SysctlAllowlist, sysctlName } from './sysctls.js';
@@ -36,6 +37,8 @@ export interface SandboxOptions {
   sysctls?: SysctlAllowlist;
   /** Whether the host enforces AppArmor; without it only Unconfined profiles can be honoured. */
   appArmorEnabled?: boolean;
+  /** The node's labels, for nodeSelector and node affinity; default: the kubelet's own (hostname, os, arch). */
+  nodeLabels?: Readonly<Record<string, string>>;
 }
 
 const SAFE_SYSCTLS = new SysctlAllowlist(safeSysctls());
@@ -116,11 +119,12 @@ function cgroupParentOf(pod: V1Pod, opts: SandboxOptions): string | undefined {
 
 /**
  * generatePodSandboxConfig. First refuses, as a ContainerConfigError, a pod the node must not or
- * cannot run: fields mini-kubelet cannot honour, what the node policy forbids, forbidden sysctls
- * (the kubelet refuses these at admission).
+ * cannot run: fields mini-kubelet cannot honour, a node selector or affinity this node does not
+ * match, what the node policy forbids, forbidden sysctls (the kubelet refuses these at admission).
  */
 export function generatePodSandboxConfig(pod: V1Pod, attempt: number, opts: SandboxOptions): PodSandboxConfig {
   checkPodFields(pod, opts.appArmorEnabled);
+  checkNodeAffinity(pod, opts.nodeName, opts.nodeLabels);
   checkPodPolicy(pod, opts.policy);
   checkPodSysctls(pod, opts.sysctls ?? SAFE_SYSCTLS);
   const m = pod.metadata ?? {};
@@ -144,4 +148,9 @@ export function generatePodSandboxConfig(pod: V1Pod, attempt: number, opts: Sand
     sysctls,
   };
   return config;
+}
+
+/** What the kubelet reports as Warning events when it makes the sandbox: MissingClusterDNS, DNSConfigForming. */
+export function sandboxWarnings(pod: V1Pod, opts: SandboxOptions): DnsWarning[] {
+  return podDNSConfig(pod, opts).warnings;
 }
