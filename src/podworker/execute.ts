@@ -15,7 +15,7 @@ import { killContainer, killPod } from './kill.js';
 import { errorMessage, startContainer, type SandboxInfo } from './start-container.js';
 import { podGracePeriodSeconds } from './state.js';
 import { ContainerConfigError } from './translate/errors.js';
-import { generatePodSandboxConfig } from './translate/sandbox-config.js';
+import { generatePodSandboxConfig, sandboxWarnings } from './translate/sandbox-config.js';
 
 /** kubelet: backOffPeriod, how soon a sync that hit an error is retried. */
 export const ERROR_RESYNC_MS = 10_000;
@@ -133,6 +133,8 @@ async function ensureSandbox(
   if (!actions.createSandbox) {
     return { id: actions.sandboxId, config, podIPs: podIPsOf(pod, newest?.ips ?? [], deps.hostIP) };
   }
+  // kubelet: GetPodDNS reports a missing cluster DNS or a trimmed dnsConfig as it makes the sandbox.
+  for (const w of sandboxWarnings(pod, deps.sandboxOptions)) deps.recorder.event(pod, 'Warning', w.reason, w.message);
   try {
     // A RunPodSandbox that timed out may still have succeeded: reuse its sandbox rather than make a second.
     const existing = (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid! } })).find(
