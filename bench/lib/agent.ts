@@ -1,0 +1,205 @@
+// Runs one mini-kubelet process for a benchmark: private dirs and node name, atomic manifest writes, its /pods, its relist log, its /proc figures.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { CriClient } from '../../src/cri/client.js';
+import { cpuSeconds, memory, type Memory } from './proc.js';
+import { removeOwned } from './runtime.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(REPO, 'bench/results/dist');
+
+/**
+ * How the agent runs: "dist" (default) compiles src/ with tsc into bench/results/dist, as a
+ * deployment would run it (`npm run build`), without touching the shared dist/; "tsx" runs the
+ * sources through tsx, as the e2e tests do (its loader adds memory and start-up time).
+ */
+export type AgentMode = 'dist' | 'tsx';
+export const agentMode = (): AgentMode => (process.env.BENCH_AGENT === 'tsx' ? 'tsx' : 'dist');
+
+let built = false;
+/** Compiles the agent once per bench process. Type errors elsewhere in the tree do not stop tsc emitting. */
+export function buildAgent(): void {
+  if (built || agentMode() !== 'dist') return;
+  const tsc = path.join(REPO, 'node_modules/.bin/tsc');
+  const r = spawnSync(tsc, ['-p', 'tsconfig.json', '--outDir', DIST, '--declaration', 'false'], { cwd: REPO, encoding: 'utf8' });
+  if (!existsSync(path.join(DIST, 'cli/entry.js'))) throw new Error(`tsc did not produce the agent:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) process.stderr.write(`bench: tsc reported errors (emitted anyway):\n${r.stdout.split('\n').slice(0, 10).join('\n')}\n`);
+  built = true;
+}
+
+export interface RelistSample {
+  durationMs: number;
+  pods: number;
+  inspected: number;
+  /** When the bench read the line (ms since epoch). */
+  at: number;
+}
+
+export interface AgentOptions {
+  /** Short, lowercase: becomes part of the node name and so of every pod name. */
+  name: string;
+  endpoint: string;
+  extraArgs?: string[];
+  /** Extra node flags, e.g. --cpu-prof (env BENCH_AGENT_NODE_ARGS adds more). */
+  nodeArgs?: string[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export class BenchAgent {
+  readonly relists: RelistSample[] = [];
+  private tail: string[] = [];
+  private errors = 0;
+
+  private constructor(
+    readonly nodeName: string,
+    readonly base: string,
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {}
+
+  get manifestDir(): string {
+    return path.join(this.base, 'manifests');
+  }
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  static async start(opts: AgentOptions): Promise<BenchAgent> {
+    buildAgent();
+    const base = mkdtempSync(path.join(tmpdir(), `mk-bench-${opts.name}-`));
+    for (const d of ['manifests', 'root', 'logs']) mkdirSync(path.join(base, d));
+    const nodeName = `bench-${opts.name}-${Math.random().toString(36).slice(2, 7)}`;
+    const port = await freePort();
+    const entry = agentMode() === 'dist' ? [path.join(DIST, 'cli/entry.js')] : ['--import', 'tsx', path.join(REPO, 'src/cli/entry.ts')];
+    const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    if (process.env.BENCH_MEMLOG === '1') nodeArgs.push('--import', path.join(REPO, 'bench/lib/memlog.mjs'));
+    const args = [
+      ...nodeArgs,
+      ...entry,
+      '--pod-manifest-path', path.join(base, 'manifests'),
+      '--container-runtime-endpoint', opts.endpoint,
+      '--hostname-override', nodeName,
+      '--root-dir', path.join(base, 'root'),
+      '--pod-logs-dir', path.join(base, 'logs'),
+      '--read-only-port', String(port),
+      // debug for the 'PLEG relist' lines (durationMs); at steady state that is about one line a second.
+      '--log-level', 'debug',
+      '--log-format', 'json',
+      ...(opts.extraArgs ?? []),
+    ];
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    const agent = new BenchAgent(nodeName, base, port, child);
+    agent.follow();
+    await agent.waitHealthy();
+    return agent;
+  }
+
+  /** Reads the JSON log: relist samples, error count, and a tail for failure messages. */
+  private follow(): void {
+    let partial = '';
+    this.child.stderr!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        this.tail.push(line);
+        if (this.tail.length > 60) this.tail.shift();
+        if (line.includes('"level":50')) this.errors++;
+        if (line.includes('"memlog"')) process.stderr.write(`${line}\n`);
+        if (!line.includes('"PLEG relist"')) continue;
+        try {
+          const o = JSON.parse(line) as { durationMs: number; pods: number; inspected: number };
+          this.relists.push({ durationMs: o.durationMs, pods: o.pods, inspected: o.inspected, at: Date.now() });
+        } catch {
+          /* not JSON: ignore */
+        }
+      }
+    });
+  }
+
+  private async waitHealthy(): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - started < 60_000) {
+      if (this.child.exitCode !== null) throw new Error(`agent exited with ${this.child.exitCode}:\n${this.logTail()}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${this.port}/healthz`)).status === 200) return;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`agent not healthy after 60s:\n${this.logTail()}`);
+  }
+
+  logTail(): string {
+    return this.tail.join('\n');
+  }
+  errorCount(): number {
+    return this.errors;
+  }
+
+  /** Writes a manifest the way config tools do: a dot-file (ignored by the source) renamed into place. */
+  writeManifest(file: string, content: string): void {
+    const tmp = path.join(this.manifestDir, `.${file}.tmp`);
+    writeFileSync(tmp, content);
+    renameSync(tmp, path.join(this.manifestDir, file));
+  }
+
+  /** Writes many manifests at once: all files first as dot-files, then renamed in one go. */
+  writeManifests(files: { file: string; content: string }[]): void {
+    for (const f of files) writeFileSync(path.join(this.manifestDir, `.${f.file}.tmp`), f.content);
+    for (const f of files) renameSync(path.join(this.manifestDir, `.${f.file}.tmp`), path.join(this.manifestDir, f.file));
+  }
+
+  removeManifest(file: string): void {
+    unlinkSync(path.join(this.manifestDir, file));
+  }
+
+  async pods(): Promise<V1Pod[]> {
+    const res = await fetch(`http://127.0.0.1:${this.port}/pods`);
+    return ((await res.json()) as { items: V1Pod[] }).items;
+  }
+
+  cpuSeconds(): number {
+    return cpuSeconds(this.pid);
+  }
+  memory(): Memory {
+    return memory(this.pid);
+  }
+
+  /** Stops the process; SIGTERM lets a --cpu-prof profile be written. Pods stay in the runtime. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the agent, removes every sandbox its node name owns, and deletes its dirs. */
+  async cleanup(cri: CriClient): Promise<void> {
+    await this.stop(process.env.BENCH_AGENT_NODE_ARGS?.includes('prof') ? 'SIGTERM' : 'SIGKILL');
+    await removeOwned(cri, this.nodeName);
+    rmSync(this.base, { recursive: true, force: true });
+  }
+}
+
+/** A pod is Running in /pods: phase Running and its container running (kubectl's STATUS would say Running). */
+export function isRunning(pod: V1Pod | undefined): boolean {
+  return pod?.status?.phase === 'Running' && (pod.status.containerStatuses ?? []).some((c) => c.state?.running);
+}

@@ -1,0 +1,80 @@
+// The markdown report: every figure side by side with the floor, against the issue's targets, plus the floor and scale tables.
+import type { BurstResult } from './burst.js';
+import type { EncodeResult } from './encode.js';
+import type { FloorResult } from './floor.js';
+import type { ReactionResult } from './reaction.js';
+import type { ScaleResult } from './scale.js';
+import type { StartupResult } from './startup.js';
+import type { SteadyResult } from './steady.js';
+
+export interface Report {
+  machine: string;
+  floor: FloorResult[];
+  startup?: StartupResult;
+  burst?: BurstResult;
+  steady?: SteadyResult;
+  reaction?: ReactionResult;
+  scale?: ScaleResult;
+  encode?: EncodeResult[];
+}
+
+const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x < 10 ? `${x.toFixed(1)} ms` : `${Math.round(x)} ms`);
+const x = (r: number | null | undefined): string => (r === null || r === undefined ? '—' : r.toFixed(2));
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const met = (r: number | null, limit: number): string => (r === null ? '' : r <= limit ? 'yes' : '**no**');
+const check = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'yes' : '**no**');
+
+export function markdown(r: Report): string {
+  const out: string[] = [`Machine: ${r.machine}`, '', '| figure | mini-kubelet | floor | ratio | target | met |', '|---|---|---|---|---|---|'];
+  const row = (...cells: string[]) => out.push(`| ${cells.join(' | ')} |`);
+  if (r.startup) {
+    const s = r.startup;
+    const f = `${ms(s.floorMs.p50)} / ${ms(s.floorMs.p99)}`;
+    row(`startup p50 / p99, manifest → running in containerd (20 ms poll; ${s.runs} runs)`, `${ms(s.criMs.p50)} / ${ms(s.criMs.p99)}`, f, x(s.ratioCri), '≤ 1.15', met(s.ratioCri, 1.15));
+    row('startup p50 / p99, manifest → containerd startedAt (no poll)', `${ms(s.startedAtMs.p50)} / ${ms(s.startedAtMs.p99)}`, `${ms(s.floorStartedAtMs.p50)} / ${ms(s.floorStartedAtMs.p99)}`, x(s.ratioStartedAt), '≤ 1.15', met(s.ratioStartedAt, 1.15));
+    row('startup p50 / p99, manifest → /pods Running (20 ms poll)', `${ms(s.podsMs.p50)} / ${ms(s.podsMs.p99)}`, f, x(s.ratioPods), '', '');
+  }
+  if (r.burst) {
+    const b = r.burst;
+    const f = `${ms(b.floorWallMs)} at ${b.floorConcurrency} at a time (${(b.pods / (b.floorWallMs / 1000)).toFixed(1)} pods/s)`;
+    const rounds = b.rounds > 1 ? `, mean of ${b.rounds} rounds` : '';
+    row(`burst ${b.pods} pods → all Running in /pods${rounds}`, `${ms(mean(b.roundsPodsMs))} (${(b.pods / (mean(b.roundsPodsMs) / 1000)).toFixed(1)} pods/s)`, f, x(b.ratioPods), '≤ 1.15', met(b.ratioPods, 1.15));
+    row(`burst ${b.pods} pods → all running in containerd (last round)`, ms(b.wallCriMs), ms(b.floorWallsMs.at(-1)), x(b.ratioCri), '', '');
+  }
+  if (r.steady) {
+    const s = r.steady;
+    row(`steady ${s.pods} pods, ${s.seconds} s: agent CPU`, `${s.cpuPercent} % of one core`, '', '', '≤ 2 %', check(s.cpuPercent <= 2));
+    row(`steady ${s.pods} pods: agent RSS (end / max / peak)`, `${s.rssMB.end} / ${s.rssMB.max} / ${s.peakRssMB} MB`, '', '', '≤ 91 MB', check(s.rssMB.max <= 91));
+    row(`steady ${s.pods} pods: PLEG relist p50 / p99`, `${ms(s.relistMs.p50)} / ${ms(s.relistMs.p99)}`, '', '', '', '');
+  }
+  if (r.reaction) {
+    const e = r.reaction;
+    row(`reaction p50 / p99, kill → death shown in /pods (${e.kills} kills)`, `${ms(e.statusMs.p50)} / ${ms(e.statusMs.p99)}`, '', '', '≤ 1.5 s', check(e.statusMs.p50 <= 1500));
+    row('reaction p50 / p99, kill → restart begins (new container)', `${ms(e.restartMs.p50)} / ${ms(e.restartMs.p99)}`, '', '', '≤ 1.5 s', check(e.restartMs.p50 <= 1500));
+  }
+  if (r.scale) {
+    const s = r.scale;
+    const k = s.exponent;
+    row(`scale ${s.sizes.join('/')} pods${s.hostNetwork ? ' (hostNetwork)' : ''}: growth exponent wall / CPU / peak RSS`, `${k.wall} / ${k.cpu} / ${k.peakRss}`, '', '', 'linear or better (≤ 1.1)', check(s.linear));
+  }
+
+  out.push('', '**Floor** (RunPodSandbox + CreateContainer + StartContainer, the agent\'s configs, no kubelet logic)', '', '| pods | at a time | wall | pods/s | per pod p50 / p99 |', '|---|---|---|---|---|');
+  for (const f of r.floor) out.push(`| ${f.pods} | ${f.concurrency} | ${ms(f.wallMs)} | ${f.podsPerSec} | ${ms(f.perPodMs.p50)} / ${ms(f.perPodMs.p99)} |`);
+
+  if (r.scale) {
+    const s = r.scale;
+    out.push('', `**Scale**${s.hostNetwork ? ` (hostNetwork pods: ${s.note ?? ''})` : ''}; floor at ${s.floorConcurrency} at a time`, '', '| pods | wall (/pods) | floor wall | ratio | agent CPU | CPU per pod | peak RSS |', '|---|---|---|---|---|---|---|');
+    for (const p of s.points) out.push(`| ${p.pods} | ${ms(p.wallPodsMs)} | ${ms(p.floorWallMs)} | ${x(p.ratioPods)} | ${p.cpuSeconds} s | ${p.cpuMsPerPod} ms | ${p.peakRssMB} MB |`);
+  }
+  if (r.encode?.length) {
+    out.push('', '**/pods encoding** (encodePodList, in process)', '', '| pods | p50 | p99 | per pod | bytes |', '|---|---|---|---|---|');
+    for (const e of r.encode) out.push(`| ${e.pods} | ${ms(e.listMs.p50)} | ${ms(e.listMs.p99)} | ${e.perPodUs} µs | ${e.bytes} |`);
+  }
+  return out.join('\n');
+}
+
+/** The floor run with the shortest wall time among those with the most pods. */
+export function bestFloor(floor: FloorResult[]): FloorResult | undefined {
+  const most = Math.max(0, ...floor.map((f) => f.pods));
+  return floor.filter((f) => f.pods === most).sort((a, b) => a.wallMs - b.wallMs)[0];
+}
