@@ -129,7 +129,10 @@ spec:
         - { name: CPU_LIMIT, valueFrom: { resourceFieldRef: { resource: limits.cpu } } }
 `);
     const id = await running(agent, 'downward');
-    const pod = (await agent.pod('downward'))!;
+    const pod = await agent.waitFor('downward has its IPs in the status', async () => {
+      const p = await agent.pod('downward');
+      return p?.status?.podIP && p.status.hostIP ? p : undefined;
+    });
     const env = Object.fromEntries((await exec(agent, id, ['env'])).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     assert.equal(env.POD_NAME, `downward-${agent.nodeName}`);
     assert.equal(env.POD_NAMESPACE, 'default');
@@ -436,8 +439,7 @@ ${resources}`;
       image: busybox-httpd:1.36
       ports: [{ containerPort: 8080, hostPort: ${hostPort}, protocol: TCP }]
 `);
-    const pod = (await agent.pod('hostport'))!;
-    const podIP = pod.status!.podIP!;
+    const podIP = await agent.waitFor('hostport has a pod IP', async () => (await agent.pod('hostport'))?.status?.podIP);
     assert.equal(await (await fetch(`http://${podIP}:8080/healthz`)).text(), 'ok\n');
     const sb = (await agent.cri.listPodSandbox({ labelSelector: { [POD_NAME_LABEL]: `hostport-${agent.nodeName}` } }))[0]!;
     assert.ok(sb, 'a sandbox');
@@ -557,7 +559,15 @@ ${spec}
       command: ${SLEEP}
       securityContext: { procMount: Unmasked }
 `));
+    agent.writeManifest('elsewhere.yaml', podYaml('elsewhere', `
+  nodeSelector: { disktype: ssd }
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`));
     assert.match((await waiting(agent, 'unsupported')).message ?? '', /runtimeClassName "gvisor" is not supported/);
+    assert.match((await waiting(agent, 'elsewhere')).message ?? '', /NodeAffinity failed: node\(s\) didn't match Pod's node affinity\/selector \(nodeSelector disktype=ssd/);
     assert.match((await waiting(agent, 'unmasked')).message ?? '', /procMount Unmasked is not supported/);
     assert.match(agent.output(), /runtimeClassName \\"gvisor\\" is not supported/);
   });
