@@ -1,7 +1,7 @@
 // The `mini-kubelet` run command: its flags (named as the kubelet's) and the assembly of every part into a running agent.
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism, release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createFileSource } from '../config/file-source.js';
@@ -258,7 +258,7 @@ async function nodeSettings(o: RunOptions, logger: Logger) {
     return undefined;
   }
   const container: NodeContainerOptions = {
-    allocatable: { cpu: String(availableParallelism()), memory: String(totalmem()) },
+    allocatable: { cpu: String(cpus().length), memory: String(totalmem()) },
     memoryCapacity: totalmem(),
     seccompProfileRoot: path.join(o.rootDir, 'seccomp'),
     policy,
