@@ -60,11 +60,32 @@ export class CgroupfsManager implements PodCgroups {
     this.mounts = opts.mounts;
   }
 
-  /** qosContainerManager.Start, directories only: <cgroup-root>/kubepods{,/burstable,/besteffort}. */
+  /**
+   * qosContainerManager.Start, directories only: <cgroup-root>/kubepods{,/burstable,/besteffort}.
+   * Then a sweep of idle pod cgroups left by an agent that died (kubelet: cleanupOrphanedPodCgroups).
+   */
   async start(): Promise<void> {
     this.mounts ??= cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
     if (this.mounts.length === 0) throw new Error('no cgroup hierarchy is mounted (looked in /proc/self/mountinfo)');
     for (const name of qosHierarchy(this.opts.cgroupRoot)) await this.create(name);
+    await this.removeIdlePodCgroups();
+  }
+
+  /**
+   * Removes every pod cgroup with no process in it. Other agents may share the hierarchy, so only
+   * the kernel's rule decides: rmdir fails on a cgroup with tasks. One removed between another
+   * agent's ensurePod and its RunPodSandbox costs nothing: the runtime makes the path anyway.
+   */
+  async removeIdlePodCgroups(): Promise<void> {
+    for (const mount of this.mounts ?? []) {
+      for (const qos of qosHierarchy(this.opts.cgroupRoot)) {
+        const dir = path.join(mount, ...qos);
+        const pods = await readdir(dir, { withFileTypes: true }).catch(() => []);
+        for (const e of pods) {
+          if (e.isDirectory() && e.name.startsWith('pod')) await this.removeTree(path.join(dir, e.name), 0).catch(() => undefined);
+        }
+      }
+    }
   }
 
   async ensurePod(pod: V1Pod): Promise<void> {
@@ -99,7 +120,7 @@ export class CgroupfsManager implements PodCgroups {
   }
 
   /** Removes a cgroup and any cgroups left inside it, deepest first (cgroups.RemovePaths); retries while busy. */
-  private async removeTree(dir: string): Promise<void> {
+  private async removeTree(dir: string, retries = 4): Promise<void> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -107,7 +128,7 @@ export class CgroupfsManager implements PodCgroups {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    for (const e of entries) if (e.isDirectory()) await this.removeTree(path.join(dir, e.name));
+    for (const e of entries) if (e.isDirectory()) await this.removeTree(path.join(dir, e.name), retries);
     for (let attempt = 0; ; attempt++) {
       try {
         await rmdir(dir);
@@ -115,7 +136,7 @@ export class CgroupfsManager implements PodCgroups {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return;
-        if (code !== 'EBUSY' || attempt >= 4) throw err;
+        if (code !== 'EBUSY' || attempt >= retries) throw err;
         await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 100));
       }
     }

@@ -72,6 +72,21 @@ test('CgroupfsManager: start makes the QoS hierarchy in every hierarchy; a pod g
   }
 });
 
+test('CgroupfsManager: start sweeps pod cgroups an earlier agent left behind, and only pod cgroups', async () => {
+  const h = fakeHierarchies();
+  try {
+    mkdirSync(path.join(h.cpu, 'kubepods/besteffort/podold/c1'), { recursive: true });
+    mkdirSync(path.join(h.cpu, 'kubepods/podold2'), { recursive: true });
+    mkdirSync(path.join(h.cpu, 'kubepods/burstable/not-a-pod'), { recursive: true });
+    await new CgroupfsManager({ cgroupRoot: '/', mounts: [h.cpu], retryDelayMs: 0 }).start();
+    assert.equal(existsSync(path.join(h.cpu, 'kubepods/besteffort/podold')), false);
+    assert.equal(existsSync(path.join(h.cpu, 'kubepods/podold2')), false);
+    assert.ok(existsSync(path.join(h.cpu, 'kubepods/burstable/not-a-pod')));
+  } finally {
+    rmSync(h.base, { recursive: true, force: true });
+  }
+});
+
 test('inheritCpuset: empty cpus/mems are filled from the parent; set ones and other hierarchies are left alone', async () => {
   const h = fakeHierarchies();
   try {
