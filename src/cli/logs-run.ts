@@ -1,20 +1,14 @@
 // What `mini-kubelet logs` does once its flags are parsed: find the pod and container, then stream /containerLogs to stdout.
 import { AgentUnreachableError, getPodList } from './client.js';
 import { findPod, pickContainer, podNameArg } from './logs-target.js';
+import type { PodLogOptions } from '../logs/options.js';
 
-export interface LogsRequest {
+/** The flags of `mini-kubelet logs`: which container, and the same options the /containerLogs query takes. */
+export interface LogsRequest extends Omit<PodLogOptions, 'stream'> {
   server: string;
   pod: string;
   container?: string;
   namespace: string;
-  follow: boolean;
-  previous: boolean;
-  timestamps: boolean;
-  /** Undefined (kubectl: -1) prints every line. */
-  tailLines?: number;
-  limitBytes?: number;
-  sinceSeconds?: number;
-  sinceTime?: string;
 }
 
 export interface LogsIO {

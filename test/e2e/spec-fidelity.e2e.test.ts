@@ -3,12 +3,11 @@
 // Security contexts, sysctls and the node policy flags are in spec-fidelity-security.e2e.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { POD_NAME_LABEL } from '../../src/runtime/labels.js';
-import { startAgent, type Agent } from '../support/agent.js';
+import { freePort, startAgent, type Agent } from '../support/agent.js';
 import { deploy, exec, running, SLEEP } from '../support/in-pod.js';
 
 let agent: Agent;
@@ -329,14 +328,3 @@ function cgroupExists(p: string): boolean {
 const lines = (resolv: string, key: string): string[] =>
   resolv.split('\n').filter((l) => l.startsWith(`${key} `)).map((l) => l.slice(key.length + 1).trim());
 const options = (resolv: string): string[] => lines(resolv, 'options').flatMap((l) => l.split(/\s+/)).sort();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
