@@ -11,6 +11,7 @@ import type { StatusManager } from '../status/manager.js';
 import { readTerminationMessages } from '../status/termination-message.js';
 import { isTerminalPhase } from '../status/types.js';
 import type { ExecutorDeps } from './deps.js';
+import { activeDeadlineAt, DEADLINE_EXCEEDED_MESSAGE, DEADLINE_EXCEEDED_REASON } from './active-deadline.js';
 import { executePodActions } from './execute.js';
 import { killPod, removePod } from './kill.js';
 import { computePodActions } from './plan.js';
@@ -36,6 +37,8 @@ export class KubeletPodSyncer implements PodSyncer {
   private readonly reasons = new Map<string, Map<string, ContainerWaitingReason>>();
   /** When this agent last changed each pod in the runtime: older cached state must not be trusted. */
   private readonly lastActionAt = new Map<string, number>();
+  /** Pods failed for running past spec.activeDeadlineSeconds. */
+  private readonly deadlineExceeded = new Set<string>();
   /** Termination messages of exited containers, per pod (an exited container never changes). */
   private readonly messages = new Map<string, Map<string, string>>();
 
@@ -58,6 +61,14 @@ export class KubeletPodSyncer implements PodSyncer {
     const uid = pod.metadata!.uid!;
     const { clock, logger } = this.opts;
     const observed = await this.observe(uid);
+    // kubelet: activeDeadlineHandler. Past its deadline the pod fails and is torn down.
+    const deadline = activeDeadlineAt(pod, this.opts.statusManager.getPodStatus(uid)?.startTime);
+    if (deadline !== undefined && clock() >= deadline) {
+      if (!this.deadlineExceeded.has(uid)) this.opts.recorder.event(pod, 'Normal', DEADLINE_EXCEEDED_REASON, DEADLINE_EXCEEDED_MESSAGE);
+      this.deadlineExceeded.add(uid);
+      await this.updateStatus(pod, observed);
+      return { terminal: true };
+    }
     const actions = computePodActions(pod, observed, {
       now: clock(),
       crashLoopBackOff: this.opts.crashLoopBackOff,
@@ -80,7 +91,9 @@ export class KubeletPodSyncer implements PodSyncer {
 
     const fresh = result.changed ? await this.opts.pleg.updatePod(uid) : observed;
     const phase = await this.updateStatus(pod, fresh);
-    return { terminal: isTerminalPhase(phase), resyncAfterMs: result.resyncAfterMs };
+    const untilDeadline = activeDeadlineAt(pod, this.opts.statusManager.getPodStatus(uid)?.startTime);
+    const resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, untilDeadline === undefined ? Infinity : untilDeadline - clock());
+    return { terminal: isTerminalPhase(phase), resyncAfterMs: Number.isFinite(resyncAfterMs) ? resyncAfterMs : undefined };
   }
 
   async syncTerminatingPod(pod: V1Pod, gracePeriodSeconds: number, reason: TerminationReason): Promise<void> {
@@ -97,6 +110,10 @@ export class KubeletPodSyncer implements PodSyncer {
     const uid = pod.metadata!.uid!;
     const observed = await this.opts.pleg.updatePod(uid);
     await removePod(observed, this.opts);
+    // The runtime now holds nothing of the pod: look once more so the cache forgets it at once.
+    // Until the next relist, housekeeping would otherwise find it there, with no worker and no
+    // source, and kill it a second time as an orphan.
+    await this.opts.pleg.updatePod(uid);
     await this.opts.volumes.tearDownPod(uid);
     // kubelet: podContainerManager.Destroy, once nothing of the pod runs in its cgroup.
     await this.opts.podCgroups?.removePod(uid);
@@ -106,6 +123,7 @@ export class KubeletPodSyncer implements PodSyncer {
     this.reasons.delete(uid);
     this.lastActionAt.delete(uid);
     this.messages.delete(uid);
+    this.deadlineExceeded.delete(uid);
   }
 
   /**
@@ -147,6 +165,10 @@ export class KubeletPodSyncer implements PodSyncer {
       ready: this.opts.probes?.ready(uid),
       started: this.opts.probes?.started(uid),
     });
+    if (this.deadlineExceeded.has(uid)) {
+      // kubelet: generateAPIPodStatus lets a PodSyncHandler's ShouldEvict override phase and reason.
+      Object.assign(status, { phase: 'Failed', reason: DEADLINE_EXCEEDED_REASON, message: DEADLINE_EXCEEDED_MESSAGE });
+    }
     this.opts.statusManager.setPodStatus(pod, status);
     return status.phase;
   }

@@ -210,3 +210,25 @@ describe('KubeletPodSyncer when the runtime fails', () => {
     assert.equal(good.phase, 'Running');
   });
 });
+
+describe('KubeletPodSyncer activeDeadlineSeconds', () => {
+  it('runs the pod until the deadline, then fails it with DeadlineExceeded and asks for teardown', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('deadline', { activeDeadlineSeconds: 30 });
+    const first = await h.sync(p);
+    assert.equal(h.status(p)!.phase, 'Running');
+    assert.equal(first.terminal, false);
+    assert.ok(first.resyncAfterMs! <= 30_000, `a resync is due by the deadline, got ${first.resyncAfterMs}`);
+    h.advance(29_000);
+    assert.equal((await h.sync(p)).terminal, false);
+    h.advance(1_000);
+    const late = await h.sync(p);
+    assert.equal(late.terminal, true);
+    const st = h.status(p)!;
+    assert.equal(st.phase, 'Failed');
+    assert.equal(st.reason, 'DeadlineExceeded');
+    assert.equal(st.message, 'Pod was active on the node longer than the specified deadline');
+    assert.ok(h.recorder.eventsFor(p.metadata!.uid!).some((e) => e.reason === 'DeadlineExceeded'));
+  });
+});

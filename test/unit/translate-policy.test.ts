@@ -36,7 +36,6 @@ const fields: { name: string; pod?: V1Pod; container?: V1Container; appArmor?: b
   { name: 'os linux is fine', pod: pod({ os: { name: 'linux' } }) },
   { name: 'os windows', pod: pod({ os: { name: 'windows' } }), refused: /pod OS "windows" does not match the node's OS "linux"/ },
   { name: 'runtimeClassName', pod: pod({ runtimeClassName: 'gvisor' }), refused: /runtimeClassName "gvisor" is not supported/ },
-  { name: 'activeDeadlineSeconds', pod: pod({ activeDeadlineSeconds: 30 }), refused: /activeDeadlineSeconds is not enforced/ },
   { name: 'hostUsers: false', pod: pod({ hostUsers: false }), refused: /user namespaces/ },
   { name: 'hostUsers: true is the default and fine', pod: pod({ hostUsers: true }) },
   { name: 'resourceClaims', pod: pod({ resourceClaims: [{ name: 'gpu' }] }), refused: /resourceClaims/ },

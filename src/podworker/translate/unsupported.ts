@@ -27,9 +27,6 @@ export function checkPodFields(pod: V1Pod, appArmorEnabled = false): void {
       `runtimeClassName "${spec.runtimeClassName}" is not supported: without an API server there is no RuntimeClass to resolve to a runtime handler`,
     );
   }
-  if (spec?.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
-    throw new ContainerConfigError('activeDeadlineSeconds is not enforced by mini-kubelet yet (the kubelet fails the pod with DeadlineExceeded)');
-  }
   if (spec?.hostUsers === false) throw new ContainerConfigError('hostUsers: false (user namespaces) is not supported by mini-kubelet');
   if (spec?.resourceClaims?.length) throw new ContainerConfigError('resourceClaims (dynamic resource allocation) are not supported by mini-kubelet');
   if (spec?.resources) throw new ContainerConfigError('pod-level resources (spec.resources) are not supported by mini-kubelet');
