@@ -246,4 +246,15 @@ describe('static pods', { concurrency: true }, () => {
       await deleteImage(`${repo}:1`).catch(() => undefined);
     }
   });
+
+  it('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers are stopped', async () => {
+    agent.writeManifest('deadline.yaml', sleeper('deadline', '  activeDeadlineSeconds: 4\n  terminationGracePeriodSeconds: 2\n'));
+    await agent.waitFor('deadline Running', async () => (await agent.pod('deadline'))?.status?.phase === 'Running');
+    const pod = await agent.waitFor('deadline Failed', async () => {
+      const p = await agent.pod('deadline');
+      return p?.status?.phase === 'Failed' ? p : undefined;
+    }, 30_000);
+    assert.equal(pod.status?.reason, 'DeadlineExceeded');
+    await agent.waitFor('no running container left', async () => (await runtimeContainers('deadline')).every((c) => c.state !== 'CONTAINER_RUNNING'), 20_000);
+  });
 });
