@@ -40,7 +40,7 @@ export class GenericPLEG {
   private readonly opts: Required<GenericPLEGOptions>;
   /** Per pod, what the last relist that inspected it successfully saw (kubelet: podRecords). */
   private readonly records = new Map<string, PodRecord>();
-  /** Pods whose inspection failed: inspected again next relist even without a change. */
+  /** Pods to look at again next relist even without a change: their inspection failed, or their cache entry outlived the pod. */
   private reinspect = new Set<string>();
   private readonly subscribers = new Set<(e: PodLifecycleEvent) => void>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -124,16 +124,20 @@ export class GenericPLEG {
     // kubelet: updateRelistTime right after a successful list, before any inspection.
     this.lastSuccessAt = timestamp;
 
-    const uids = new Set([...this.records.keys(), ...groups.keys(), ...this.reinspect]);
+    // The cache's own UIDs too: a worker's updatePod may have cached a pod that came and went
+    // between two relists, which no relist recorded; only its absence here removes that entry.
+    const uids = new Set([...this.records.keys(), ...groups.keys(), ...this.reinspect, ...cache.uids()]);
     const work: { uid: string; group: OwnedObjects | undefined; events: PodLifecycleEvent[] }[] = [];
     for (const uid of uids) {
       const group = groups.get(uid);
       const events = computePodEvents(uid, this.records.get(uid), group && recordOf(group));
       const unknownToCache = group !== undefined && cache.get(uid) === undefined;
-      if (events.length > 0 || this.reinspect.has(uid) || unknownToCache) work.push({ uid, group, events });
+      const goneFromRuntime = group === undefined && cache.get(uid) !== undefined;
+      if (events.length > 0 || this.reinspect.has(uid) || unknownToCache || goneFromRuntime) work.push({ uid, group, events });
     }
 
     const failed = new Set<string>();
+    const recheck = new Set<string>();
     await forEachLimit(work, this.opts.inspectConcurrency, async ({ uid, group, events }) => {
       if (group) {
         try {
@@ -151,11 +155,14 @@ export class GenericPLEG {
         // The pod has no sandbox or container left (kubelet: updateCache with pod == nil).
         cache.delete(uid, timestamp);
         this.records.delete(uid);
+        // A worker cached the pod after this relist began (and then removed it): that newer entry
+        // survives this relist, and no later one would see the pod again, so look once more.
+        if (cache.get(uid) !== undefined) recheck.add(uid);
       }
       for (const e of events) if (isDelivered(e)) this.emit(e);
     });
 
-    this.reinspect = failed;
+    this.reinspect = new Set([...failed, ...recheck]);
     // Only after every changed pod is stored: waiters on unchanged pods may now go on.
     cache.updateTime(timestamp);
     this.last = { durationMs: clock.now() - timestamp, at: timestamp };

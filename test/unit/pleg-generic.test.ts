@@ -225,3 +225,53 @@ test('relists never overlap: callers during a relist share it, and timer ticks a
   await first;
   assert.equal(pleg.healthy().ok, true);
 });
+
+test('a pod removed while a relist was listing, after a worker cached it, does not stay in the cache', async () => {
+  const { clock, cri, cache, pleg, relist } = setup();
+  const { sandboxId, containerIds: [c] } = await makePod(cri, 'u1', ['app']);
+  await cri.startContainer(c!);
+  await relist();
+  // The relist begins (its timestamp is taken), but the list answers only after a worker has
+  // cached the pod once more (a newer entry) and removed it: the relist finds no pod.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const listSandboxes = cri.listPodSandbox.bind(cri);
+  const listContainers = cri.listContainers.bind(cri);
+  let held = 2;
+  const hold = async () => {
+    if (held > 0) {
+      held--;
+      await gate;
+    }
+  };
+  cri.listPodSandbox = async (...args: Parameters<FakeCri['listPodSandbox']>) => (await hold(), listSandboxes(...args));
+  cri.listContainers = async (...args: Parameters<FakeCri['listContainers']>) => (await hold(), listContainers(...args));
+  clock.t += 1000;
+  const racing = pleg.relist();
+  clock.t += 10;
+  await pleg.updatePod('u1');
+  await cri.stopPodSandbox(sandboxId);
+  await cri.removePodSandbox(sandboxId);
+  release();
+  await racing;
+  cri.listPodSandbox = listSandboxes;
+  cri.listContainers = listContainers;
+  // The entry the worker wrote is newer than that relist, so it survived it; the next one must drop it.
+  await relist();
+  assert.equal(cache.get('u1'), undefined);
+  assert.deepEqual(cache.uids(), []);
+});
+
+test('a pod a worker cached and removed between two relists is dropped by the next relist', async () => {
+  const { cri, cache, pleg, relist } = setup();
+  await relist();
+  // Made, cached by its worker (updatePod), and removed again, all before any relist saw it.
+  const { sandboxId, containerIds: [c] } = await makePod(cri, 'u1', ['app']);
+  await cri.startContainer(c!);
+  await pleg.updatePod('u1');
+  await cri.stopPodSandbox(sandboxId);
+  await cri.removePodSandbox(sandboxId);
+  assert.notEqual(cache.get('u1'), undefined);
+  await relist();
+  assert.deepEqual(cache.uids(), []);
+});
