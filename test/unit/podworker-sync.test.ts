@@ -174,6 +174,9 @@ describe('KubeletPodSyncer termination', () => {
     assert.deepEqual(h.writes(), ['removeContainer', 'removePodSandbox']);
     assert.equal(h.cri.sandboxes.size, 0);
     assert.equal(h.status(p), undefined);
+    // Forgotten by the runtime cache at once, not only at the next relist: housekeeping must not
+    // find it there and kill it again as an orphan.
+    assert.equal(h.cache.get(p.metadata!.uid!), undefined);
   });
 
   it('a grace period under 2s is raised to the kubelet minimum', async () => {
