@@ -1,10 +1,12 @@
 // The benchmark pod (one busybox container) as a manifest for the agent, and as the exact CRI configs the agent would send, for the floor.
 import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseManifest } from '../../src/config/manifest.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../src/cri/types.js';
 import { nodeIPOf } from '../../src/node/address.js';
-import { generateContainerConfig } from '../../src/podworker/translate/container-config.js';
+import { generateContainerConfig, type NodeContainerOptions } from '../../src/podworker/translate/container-config.js';
 import { generatePodSandboxConfig, type SandboxOptions } from '../../src/podworker/translate/sandbox-config.js';
 import { TERMINATION_MESSAGE_HOST_PATH_ANNOTATION } from '../../src/runtime/labels.js';
 import { HostVolumeManager } from '../../src/volumes/manager.js';
@@ -38,7 +40,11 @@ export function podManifest(name: string, shape: PodShape = {}): string {
   ].join('\n');
 }
 
-/** The agent's sandbox options with its default flags (run.ts: --resolv-conf /etc/resolv.conf, no cluster DNS). */
+/**
+ * The agent's sandbox options with its default flags (run.ts: --resolv-conf /etc/resolv.conf, no
+ * cluster DNS, --cgroups-per-qos with --cgroup-root /, so each sandbox gets the pod cgroup as its
+ * parent; runc makes that path when the agent has not).
+ */
 export function agentSandboxOptions(nodeName: string, podLogsDir: string): SandboxOptions {
   let resolvConf = '';
   try {
@@ -46,7 +52,24 @@ export function agentSandboxOptions(nodeName: string, podLogsDir: string): Sandb
   } catch {
     /* as the agent: no resolv.conf means none */
   }
-  return { nodeName, podLogsDir, resolvConf, clusterDNS: [], clusterDomain: undefined };
+  return { nodeName, podLogsDir, resolvConf, clusterDNS: [], clusterDomain: undefined, cgroupRoot: '/' };
+}
+
+/** The node's part of every container config, as run.ts's nodeSettings computes it with default flags. */
+export function agentContainerOptions(rootDir: string): NodeContainerOptions {
+  let appArmorEnabled = false;
+  try {
+    appArmorEnabled = readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  } catch {
+    /* no AppArmor */
+  }
+  return {
+    allocatable: { cpu: String(cpus().length), memory: String(totalmem()) },
+    memoryCapacity: totalmem(),
+    seccompProfileRoot: path.join(rootDir, 'seccomp'),
+    policy: { allowPrivileged: true, allowHostNamespaces: true, allowHostPath: true },
+    appArmorEnabled,
+  };
 }
 
 export interface FloorPod {
@@ -68,9 +91,11 @@ export async function floorPod(name: string, nodeName: string, dirs: { rootDir: 
   const spec = pod.spec!.containers[0]!;
   const volumes = new HostVolumeManager(dirs.rootDir);
   await volumes.setUpPod(pod);
-  const mounts = await volumes.mountsFor(pod, spec, 0);
+  // The agent passes the sandbox's IPs (for the pod's /etc/hosts), known only after RunPodSandbox;
+  // the floor's file lacks that line, which changes nothing for the runtime (the same bind mount).
+  const mounts = await volumes.mountsFor(pod, spec, 0, []);
   const hostIP = nodeIPOf(undefined);
-  const container = generateContainerConfig(pod, spec, 'regular', 0, { podIPs: [], hostIP, mounts, nodeName });
+  const container = generateContainerConfig(pod, spec, 'regular', 0, { ...agentContainerOptions(dirs.rootDir), podIPs: [], hostIP, mounts, nodeName });
   const tm = volumes.terminationMessageHostPath(pod, spec, 0);
   if (tm) container.annotations = { ...container.annotations, [TERMINATION_MESSAGE_HOST_PATH_ANNOTATION]: tm };
   return { pod, sandbox, container };
