@@ -146,7 +146,7 @@ async function ensureSandbox(
     result.changed = true;
     const status = await deps.cri.podSandboxStatus(id);
     const ips = [status.network?.ip, ...(status.network?.additionalIps ?? []).map((a) => a.ip)].filter((ip): ip is string => !!ip);
-    return { id, config, podIPs: podIPsOf(pod, ips, deps.hostIP) };
+    return { id, config, podIPs: podIPsOf(pod, ips, deps.hostIP), justCreated: !existing };
   } catch (err) {
     deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
     return notCreated(`Failed to create pod sandbox: ${errorMessage(err)}`);

@@ -15,6 +15,8 @@ export interface SandboxInfo {
   id: string;
   config: PodSandboxConfig;
   podIPs: string[];
+  /** Made by this very sync: it holds no container yet, so none can have been created by an earlier call. */
+  justCreated?: boolean;
 }
 
 /** Returns undefined when the container runs, or why it does not (the reasonCache entry). */
@@ -58,7 +60,7 @@ export async function startContainer(
 
   // Step 3: create, unless an earlier call that timed out did create it (kubernetes#139670).
   let id: string;
-  const existing = await findExisting(pod, spec.name, action.restartCount, sandbox.id, deps);
+  const existing = sandbox.justCreated ? undefined : await findExisting(pod, spec.name, action.restartCount, sandbox.id, deps);
   if (existing?.state === 'CONTAINER_RUNNING') return undefined;
   if (existing && existing.state !== 'CONTAINER_CREATED') return undefined; // it already ran; the next sync sees it
   if (existing) {

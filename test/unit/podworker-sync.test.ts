@@ -131,6 +131,23 @@ describe('KubeletPodSyncer.syncPod', () => {
     assert.equal(running(h).length, 1);
   });
 
+  it('a sandbox made by this sync is not searched for containers an earlier call made; an existing one is', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('fresh');
+    const inSandbox = () => h.cri.calls.filter((c) => c.method === 'listContainers' && (c.args[0] as { podSandboxId?: string } | undefined)?.podSandboxId);
+    await h.sync(p);
+    assert.equal(running(h).length, 1);
+    assert.deepEqual(inSandbox(), [], 'a new sandbox holds no container yet');
+    h.advance(1000);
+    h.cri.exitContainer(running(h)[0]!.status.id, 1);
+    await h.pleg.relist();
+    h.resetCalls();
+    await h.sync(p);
+    assert.equal(running(h).length, 1, 'restarted');
+    assert.equal(inSandbox().length, 1, 'a restart in the existing sandbox looks first (kubernetes#139670)');
+  });
+
   it('runAsNonRoot with an image that runs as root is refused with CreateContainerConfigError', async () => {
     const h = makeHarness();
     h.cri.addImage('busybox:1.36');
