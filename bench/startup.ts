@@ -2,7 +2,7 @@
 //
 // Each run is paired with a floor pod (the same configs, straight through CRI) right before or
 // after it, alternating, so both see the same machine: ratios hold up on a noisy host where
-// absolute times do not. The agent's end is polled every 20 ms (CRI ListContainers, GET /pods);
+// absolute times do not. The floor pod is started under the same polling load as the agent's. The agent's end is polled every 20 ms (CRI ListContainers, GET /pods);
 // containerd's own startedAt gives a second reading with no polling in it, for both sides.
 // Between runs everything is removed, so each run starts from an empty runtime.
 import { BenchAgent, isRunning } from './lib/agent.js';
@@ -83,13 +83,37 @@ export async function runStartup(rt: BenchRuntime, opts: { runs: number; extraAr
   };
   const floorRun = async (i: number): Promise<void> => {
     const p = await floor.prepare(`startup-floor-${i}`);
-    const r = await floor.start(p);
+    const r = await whilePolling(floor.start(p), floor.nodeName);
     const started = await startedAtOf(r.containerId);
     if (i > 0) {
       samples.floor.push(r.ms);
       samples.floorStarted.push(started - r.at);
     }
     await floor.clear();
+  };
+
+  /**
+   * The same polling load as during an agent run (ListContainers and GET /pods every 20 ms), so
+   * containerd and the two cores are as busy while the floor pod starts as while the agent's does.
+   */
+  const whilePolling = async <T>(work: Promise<T>, nodeName: string): Promise<T> => {
+    let done = false;
+    const poll = async (fn: () => Promise<unknown>) => {
+      while (!done) {
+        await fn();
+        if (!done) await sleep(POLL_MS);
+      }
+    };
+    const pollers = [
+      poll(() => cri.listContainers({ labelSelector: ownershipSelector(nodeName), state: { state: 'CONTAINER_RUNNING' } })),
+      poll(() => agent.pods()),
+    ];
+    try {
+      return await work;
+    } finally {
+      done = true;
+      await Promise.all(pollers);
+    }
   };
 
   try {

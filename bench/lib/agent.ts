@@ -25,6 +25,8 @@ let built = false;
 /** Compiles the agent once per bench process. Type errors elsewhere in the tree do not stop tsc emitting. */
 export function buildAgent(): void {
   if (built || agentMode() !== 'dist') return;
+  // BENCH_NO_BUILD=1 runs the dist/ already there (e.g. an instrumented copy) as it is.
+  if (process.env.BENCH_NO_BUILD === '1' && existsSync(path.join(DIST, 'cli/entry.js'))) return;
   const tsc = path.join(REPO, 'node_modules/.bin/tsc');
   const r = spawnSync(tsc, ['-p', 'tsconfig.json', '--outDir', DIST, '--declaration', 'false'], { cwd: REPO, encoding: 'utf8' });
   if (!existsSync(path.join(DIST, 'cli/entry.js'))) throw new Error(`tsc did not produce the agent:\n${r.stdout}${r.stderr}`);
