@@ -12,10 +12,14 @@ import type { GenericPLEG } from './pleg/generic.js';
 import type { PodConfig } from './podconfig/podconfig.js';
 import type { PodUpdate } from './podconfig/types.js';
 import type { PodWorkers } from './podworker/workers.js';
+import { RUNTIME_ERROR_REASON } from './podworker/sync-pod.js';
 import { POD_TERMINATION_GRACE_PERIOD_ANNOTATION } from './runtime/labels.js';
 import type { ObservedPod } from './runtime/types.js';
 import type { StatusManager } from './status/manager.js';
 import type { PodViewSource } from './server/types.js';
+
+/** How long relists must fail before pods are marked (a single hiccup marks nothing). */
+export const RUNTIME_DOWN_AFTER_MS = 3000;
 
 export interface KubeletParts {
   sources: PodSource[];
@@ -32,12 +36,15 @@ export interface KubeletParts {
   gc?: { garbageCollect(): Promise<unknown> };
   /** --container-gc-period (the kubelet's ContainerGCPeriod, fixed there at 1m); 0 turns GC off. */
   containerGCPeriodMs?: number;
+  /** Unix ms. */
+  clock?: () => number;
 }
 
 export class Kubelet {
   private housekeeping: NodeJS.Timeout | undefined;
   private gcTimer: NodeJS.Timeout | undefined;
   private sourcesReady = false;
+  private runtimeDown = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly parts: KubeletParts) {}
@@ -61,7 +68,10 @@ export class Kubelet {
     this.sourcesReady = true;
     logger.info({ sources: sources.map((s) => s.name), pods: podConfig.pods().length }, 'sources ready; starting housekeeping');
     this.cleanupOrphans();
-    this.housekeeping = setInterval(() => this.cleanupOrphans(), this.parts.housekeepingPeriodMs ?? 2000);
+    this.housekeeping = setInterval(() => {
+      this.cleanupOrphans();
+      this.checkRuntime();
+    }, this.parts.housekeepingPeriodMs ?? 2000);
     // Only now that every source has delivered (kubelet: allSourcesReady), or a slow source's pods would look removed.
     // kubelet: StartGarbageCollection's wait.Until, which runs once at once and then every period.
     const gc = this.parts.gc;
@@ -114,6 +124,31 @@ export class Kubelet {
     const uids = new Set(this.parts.workers.uids());
     for (const pod of this.parts.podConfig.pods()) if (pod.metadata?.uid) uids.add(pod.metadata.uid);
     return uids;
+  }
+
+  /**
+   * A runtime that stopped answering shows on every live pod (status.reason RuntimeError) once
+   * relists have failed for a few seconds, and clears with a resync when relists succeed again.
+   * The kubelet would mark its Node NotReady; with no Node object, the pods are where a user looks.
+   */
+  private checkRuntime(): void {
+    const { pleg, workers, podConfig, statusManager, logger } = this.parts;
+    const failure = pleg.runtimeError();
+    const now = (this.parts.clock ?? Date.now)();
+    if (failure && now - failure.since >= RUNTIME_DOWN_AFTER_MS && !this.runtimeDown) {
+      this.runtimeDown = true;
+      const message = `the container runtime is not answering (since ${new Date(failure.since).toISOString()}): ${failure.message}`;
+      logger.error({ since: failure.since }, 'marking pods: the container runtime is not answering');
+      for (const pod of podConfig.pods()) {
+        const uid = pod.metadata!.uid!;
+        if (workers.state(uid)?.kind !== 'syncing') continue;
+        const previous = statusManager.getPodStatus(uid) ?? { phase: 'Pending' };
+        statusManager.setPodStatus(pod, { ...previous, reason: RUNTIME_ERROR_REASON, message });
+      }
+    } else if (!failure && this.runtimeDown) {
+      this.runtimeDown = false;
+      for (const uid of workers.uids()) workers.wake(uid);
+    }
   }
 
   /** The read-only view for the HTTP server and the CLI. */

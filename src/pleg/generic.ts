@@ -46,6 +46,7 @@ export class GenericPLEG {
   private timer: ReturnType<typeof setInterval> | undefined;
   private inflight: Promise<void> | undefined;
   private lastSuccessAt: number | undefined;
+  private failure: { since: number; message: string; loggedAt: number } | undefined;
   private last = { durationMs: 0, at: 0 };
 
   constructor(opts: GenericPLEGOptions) {
@@ -78,9 +79,37 @@ export class GenericPLEG {
   /** One relist; while one runs, callers share it. Never rejects: failures are logged. */
   relist(): Promise<void> {
     this.inflight ??= this.doRelist()
-      .catch((err: unknown) => this.opts.logger.error({ err }, 'PLEG relist failed'))
+      .then(() => this.recovered())
+      .catch((err: unknown) => this.failed(err))
       .finally(() => (this.inflight = undefined));
     return this.inflight;
+  }
+
+  /** Since when relists fail, and why; undefined while they succeed. */
+  runtimeError(): { since: number; message: string } | undefined {
+    return this.failure ? { since: this.failure.since, message: this.failure.message } : undefined;
+  }
+
+  /** A runtime that went away fails every relist: say so once, then every 30s, not every second. */
+  private failed(err: unknown): void {
+    const now = this.opts.clock.now();
+    const message = err instanceof Error ? err.message : String(err);
+    if (!this.failure) {
+      this.failure = { since: now, message, loggedAt: now };
+      this.opts.logger.error({ err }, 'PLEG relist failed: cannot list pods from the container runtime');
+    } else {
+      this.failure.message = message;
+      if (now - this.failure.loggedAt >= 30_000) {
+        this.failure.loggedAt = now;
+        this.opts.logger.error({ err, failingForMs: now - this.failure.since }, 'PLEG relist still failing');
+      }
+    }
+  }
+
+  private recovered(): void {
+    if (!this.failure) return;
+    this.opts.logger.info({ failedForMs: this.opts.clock.now() - this.failure.since }, 'PLEG relist succeeds again');
+    this.failure = undefined;
   }
 
   /** kubelet: GenericPLEG.Healthy. */

@@ -48,8 +48,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startAgent(opts: { name: string; extraArgs?: string[] }): Promise<Agent> {
-  const { endpoint } = await ensureRuntime();
+/** `endpoint` points the agent at another runtime than the shared dev one (a test that stops its runtime). */
+export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string }): Promise<Agent> {
+  const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
   const podLogsDir = path.join(base, 'pods-logs');
