@@ -1,6 +1,6 @@
 // Builds a KubeletPodSyncer over the recording FakeCri, with a settable clock, for executor and worker tests.
 import type { V1Pod } from '@kubernetes/client-node';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -15,6 +15,10 @@ import { HostVolumeManager } from '../../src/volumes/manager.js';
 import { FakeCri } from './fake-cri.js';
 
 export const NODE = 'node-a';
+
+// Removed when the test process ends, so test runs leave nothing behind in /tmp.
+const tempRoots: string[] = [];
+process.once('exit', () => tempRoots.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 import type { CriRuntime } from '../../src/cri/types.js';
 
@@ -37,6 +41,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
   const recorder = new EventRecorder({ logger, clock });
   const crashLoopBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
   const root = mkdtempSync(path.join(tmpdir(), 'mk-sync-'));
+  tempRoots.push(root);
   const images = new ImageManager({
     cri,
     backOff: new BackOff({ initialMs: 10_000, maxMs: 300_000, clock }),

@@ -1,6 +1,6 @@
 // ContainerGC against the in-memory FakeCri with an injected clock and real log files in a temp dir.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -15,11 +15,16 @@ import { FakeCri } from '../support/fake-cri.js';
 const NODE = 'node-a';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
+// Removed when the test process ends, so test runs leave nothing behind in /tmp.
+const tempDirs: string[] = [];
+process.once('exit', () => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function world(policy?: GCPolicy) {
   let now = T0;
   const cri = new FakeCri({ now: () => now });
   cri.addImage('busybox:1.36');
   const base = mkdtempSync(path.join(tmpdir(), 'mk-gc-'));
+  tempDirs.push(base);
   const logs = path.join(base, 'pods');
   const live = new Set<string>();
   const gc = new ContainerGC({ cri, nodeName: NODE, podLogsDir: logs, policy, livePods: () => live, clock: () => now, logger: pino({ level: 'silent' }) });
@@ -173,6 +178,7 @@ describe('ContainerGC', () => {
   it('a log path outside --pod-logs-dir is never removed on the runtime\'s word', async () => {
     const w = world();
     const elsewhere = mkdtempSync(path.join(tmpdir(), 'mk-gc-elsewhere-'));
+    tempDirs.push(elsewhere);
     const sb = await w.sandbox('gone', 0, { logsUnder: elsewhere });
     const c = await w.container(sb, 'app', 0, 'exited');
     const r = await w.gc.garbageCollect();
