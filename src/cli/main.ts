@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { registerDescribeCommand } from './describe.js';
 import { registerGetCommand } from './get.js';
 import { registerLogsCommand } from './logs.js';
-import { addRunOptions, runAgent, type RunOptions } from './run.js';
+import { addRunOptions, type RunOptions } from './flags.js';
+import { runAgent } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('mini-kubelet')

@@ -1,5 +1,4 @@
-// The `mini-kubelet` run command: its flags (named as the kubelet's) and the assembly of every part into a running agent.
-import { Option, type Command } from 'commander';
+// The `mini-kubelet` run command: assembles every part (runtime, sources, workers, PLEG, status, server) into a running agent.
 import { readFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,7 @@ import { EventRecorder } from '../events/recorder.js';
 import { ContainerGC } from '../gc/container-gc.js';
 import { Kubelet } from '../kubelet.js';
 import { HookRunner } from '../lifecycle/handlers.js';
-import { createLogger, type LogFormat } from '../log.js';
+import { createLogger } from '../log.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
 import { CgroupfsManager } from '../node/cgroups-fs.js';
 import { PodCache } from '../pleg/cache.js';
@@ -28,96 +27,7 @@ import { ProbeManager } from '../prober/manager.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
 import { StatusManager } from '../status/manager.js';
 import { HostVolumeManager } from '../volumes/manager.js';
-import { parseDuration } from './duration.js';
-
-export interface RunOptions {
-  podManifestPath: string;
-  containerRuntimeEndpoint: string;
-  imageServiceEndpoint?: string;
-  runtimeRequestTimeout: number;
-  hostnameOverride?: string;
-  nodeIp?: string;
-  podLogsDir: string;
-  rootDir: string;
-  fileCheckFrequency: number;
-  syncFrequency: number;
-  plegRelistPeriod: number;
-  maxConcurrentPodSyncs: number;
-  serializeImagePulls: boolean;
-  maxContainerRestartPeriod: number;
-  containerGcPeriod: number;
-  minimumContainerTtlDuration: number;
-  maximumDeadContainersPerContainer: number;
-  readOnlyPort: number;
-  address: string;
-  clusterDns: string[];
-  clusterDomain?: string;
-  resolvConf: string;
-  cgroupRoot: string;
-  cgroupsPerQos: boolean;
-  allowPrivileged: boolean;
-  allowHostNamespaces: boolean;
-  allowHostPath: boolean;
-  allowedUnsafeSysctls: string[];
-  logLevel: string;
-  logFormat: LogFormat;
-}
-
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
-const signedInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-
-/** A Go-style duration flag ("20s", "1m30s") whose help shows the default as written, not in ms. */
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
-}
-
-/** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
-export function addRunOptions(program: Command): Command {
-  return program
-    .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents)', '/etc/kubernetes/manifests')
-    .option('--container-runtime-endpoint <endpoint>', 'CRI runtime socket (env CONTAINER_RUNTIME_ENDPOINT)', process.env.CONTAINER_RUNTIME_ENDPOINT ?? 'unix:///run/containerd/containerd.sock')
-    .option('--image-service-endpoint <endpoint>', 'CRI image service socket, when apart from the runtime (default: the runtime endpoint)')
-    .addOption(duration('--runtime-request-timeout <duration>', 'deadline of each CRI call (pulls excepted)', '2m'))
-    .option('--hostname-override <name>', 'node name to use instead of the host name (static pod names get "-<node name>")')
-    .option('--node-ip <ip>', "the node's IP, reported as hostIP (default: the first non-internal IPv4 address)")
-    .option('--pod-logs-dir <dir>', 'where container logs go: <dir>/<namespace>_<name>_<uid>/<container>/<restartCount>.log', '/var/log/pods')
-    .option('--root-dir <dir>', 'where pod directories and volumes live (<dir>/pods/<uid>)', '/var/lib/mini-kubelet')
-    .addOption(duration('--file-check-frequency <duration>', 'how often the manifest directory is re-listed besides inotify', '20s'))
-    .addOption(duration('--sync-frequency <duration>', 'every pod is re-synced at least this often', '1m'))
-    .addOption(duration('--pleg-relist-period <duration>', 'how often the runtime is relisted for container events', '1s'))
-    .option('--max-concurrent-pod-syncs <n>', 'how many pods may talk to the runtime at once', int, 4)
-    .option('--serialize-image-pulls <bool>', 'pull one image at a time', bool, true)
-    .addOption(duration('--max-container-restart-period <duration>', 'the CrashLoopBackOff ceiling (starts at 10s, doubles up to this)', '5m'))
-    .addOption(duration('--container-gc-period <duration>', 'how often dead containers, dead sandboxes and the logs of removed pods are garbage-collected (the kubelet fixes this at 1m; 0s disables)', '1m'))
-    .addOption(duration('--minimum-container-ttl-duration <duration>', 'a dead container younger than this (since its creation) is not garbage-collected', '0s'))
-    .option('--maximum-dead-containers-per-container <n>', 'dead instances kept per pod and container name, newest first (negative: no limit)', signedInt, 1)
-    .option('--read-only-port <port>', 'read-only HTTP port for /healthz and /pods (0 disables)', int, 10255)
-    .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
-    .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
-    .option('--cluster-domain <domain>', 'cluster domain for ClusterFirst search paths (e.g. cluster.local)')
-    .option('--resolv-conf <file>', 'resolv.conf for dnsPolicy Default ("" for none)', '/etc/resolv.conf')
-    .option('--cgroup-root <path>', 'where the kubepods QoS cgroup hierarchy goes (pods: <root>/kubepods[/burstable|/besteffort]/pod<uid>)', '/')
-    .option('--cgroups-per-qos <bool>', 'make the QoS cgroup hierarchy and a cgroup per pod (false: the runtime picks each sandbox\'s cgroup)', bool, true)
-    .option('--allow-privileged <bool>', 'allow privileged containers', bool, true)
-    .option('--allow-host-namespaces <bool>', 'allow hostNetwork, hostPID and hostIPC (ours; the kubelet allows them for static pods)', bool, true)
-    .option('--allow-host-path <bool>', 'allow hostPath volumes (ours; the kubelet allows them for static pods)', bool, true)
-    .option('--allowed-unsafe-sysctls <list>', 'comma-separated namespaced sysctls or patterns (net.core.*) pods may set beyond the safe set', list, [])
-    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .option('--log-format <format>', 'auto (text on a terminal, JSON otherwise), text or json', 'auto');
-}
+import type { RunOptions } from './flags.js';
 
 export async function runAgent(o: RunOptions): Promise<void> {
   const logger = createLogger(o.logLevel, o.logFormat);
