@@ -2,6 +2,7 @@
 
 import type { Container, ContainerState, PodSandbox, PodSandboxState } from '../cri/types.js';
 import { podUidOf, type OwnedObjects } from '../runtime/inspect.js';
+import type { ObservedContainerState, ObservedPod, ObservedSandboxState } from '../runtime/types.js';
 
 export type PodLifecycleEventType =
   | 'ContainerStarted'
@@ -108,4 +109,27 @@ export function computePodEvents(uid: string, old: PodRecord | undefined, curren
 /** kubelet relist: ContainerChanged is computed (it triggers re-inspection) but not delivered, being unreliable. */
 export function isDelivered(e: PodLifecycleEvent): boolean {
   return e.type !== 'ContainerChanged';
+}
+
+const OBSERVED_CONTAINER_STATE: Record<ContainerState, ObservedContainerState> = {
+  CONTAINER_CREATED: 'created',
+  CONTAINER_RUNNING: 'running',
+  CONTAINER_EXITED: 'exited',
+  CONTAINER_UNKNOWN: 'unknown',
+};
+const OBSERVED_SANDBOX_STATE: Record<PodSandboxState, ObservedSandboxState> = { SANDBOX_READY: 'ready', SANDBOX_NOTREADY: 'notready' };
+
+/**
+ * Whether an observation shows exactly the listed objects, the same ids in the same states. Then
+ * inspecting the listing again would only repeat it: what the status calls add (IPs, start and
+ * finish times, exit codes, reasons) does not change while an object keeps its state.
+ */
+export function showsListing(pod: ObservedPod, group: OwnedObjects): boolean {
+  if (pod.sandboxes.length !== group.sandboxes.length || pod.containers.length !== group.containers.length) return false;
+  const sandboxes = new Map(pod.sandboxes.map((s) => [s.id, s.state]));
+  const containers = new Map(pod.containers.map((c) => [c.id, c.state]));
+  return (
+    group.sandboxes.every((s) => sandboxes.get(s.id) === OBSERVED_SANDBOX_STATE[s.state]) &&
+    group.containers.every((c) => containers.get(c.id) === OBSERVED_CONTAINER_STATE[c.state])
+  );
 }

@@ -5,7 +5,7 @@ import { POD_UID_LABEL } from '../runtime/labels.js';
 import { getPodStatus, listOwned, type OwnedObjects } from '../runtime/inspect.js';
 import type { ObservedPod } from '../runtime/types.js';
 import type { PodCache } from './cache.js';
-import { computePodEvents, groupByPod, isDelivered, recordOf, type PodLifecycleEvent, type PodRecord } from './events.js';
+import { computePodEvents, groupByPod, isDelivered, recordOf, showsListing, type PodLifecycleEvent, type PodRecord } from './events.js';
 
 export type { PodLifecycleEvent, PodLifecycleEventType } from './events.js';
 
@@ -170,7 +170,14 @@ export class GenericPLEG {
     await forEachLimit(work, this.opts.inspectConcurrency, async ({ uid, group, events }) => {
       if (group) {
         try {
-          const pod = await getPodStatus(cri, uid, group, timestamp, { previous: cache.get(uid) });
+          // A worker usually inspected the pod right after changing it (updatePod); when that saw
+          // exactly what this list shows, it stands for this relist too, without the status calls
+          // (in a burst of new pods, about half the relist's PodSandboxStatus and ContainerStatus).
+          const previous = cache.get(uid);
+          const pod =
+            previous && !this.reinspect.has(uid) && showsListing(previous, group)
+              ? { ...previous, timestamp }
+              : await getPodStatus(cri, uid, group, timestamp, { previous });
           cache.set(uid, pod, timestamp);
           this.records.set(uid, recordOf(group));
         } catch (err) {

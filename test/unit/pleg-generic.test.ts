@@ -275,3 +275,29 @@ test('a pod a worker cached and removed between two relists is dropped by the ne
   await relist();
   assert.deepEqual(cache.uids(), []);
 });
+
+test('a relist does not re-inspect a pod a worker already saw as listed; its events are still sent', async () => {
+  const { clock, cri, cache, pleg, relist } = setup();
+  await relist();
+  const { sandboxId, containerIds: [c] } = await makePod(cri, 'u1', ['app']);
+  await cri.startContainer(c!);
+  await pleg.updatePod('u1'); // the worker, right after starting the container
+  cri.calls.length = 0;
+  assert.deepEqual((await relist()).sort(), [`ContainerStarted:${c}`, `SandboxChanged:${sandboxId}`]);
+  assert.deepEqual(inspectCalls(cri), []);
+  assert.equal(cache.timestampOf('u1'), clock.t, 'vouched for as of this relist');
+  assert.equal(cache.get('u1')?.containers[0]?.state, 'running');
+});
+
+test('a relist re-inspects a pod when the runtime moved on since the worker looked', async () => {
+  const { cri, cache, pleg, relist } = setup();
+  await relist();
+  const { sandboxId, containerIds: [c] } = await makePod(cri, 'u1', ['app']);
+  await cri.startContainer(c!);
+  await pleg.updatePod('u1');
+  cri.exitContainer(c!, 3);
+  cri.calls.length = 0;
+  assert.deepEqual((await relist()).sort(), [`ContainerDied:${c}`, `SandboxChanged:${sandboxId}`]);
+  assert.deepEqual(inspectCalls(cri).sort(), [`containerStatus:${c}`, `podSandboxStatus:${sandboxId}`]);
+  assert.equal(cache.get('u1')?.containers[0]?.exitCode, 3);
+});
