@@ -15,26 +15,6 @@ after(async () => {
   await agent?.cleanup();
 });
 
-interface CoreEvent {
-  type: string;
-  reason: string;
-  message: string;
-}
-
-const full = (name: string) => `${name}-${agent.nodeName}`;
-
-async function events(name: string): Promise<CoreEvent[]> {
-  const res = await fetch(`http://127.0.0.1:${agent.port}/pods/default/${full(name)}/events`);
-  return res.ok ? ((await res.json()) as { items: CoreEvent[] }).items : [];
-}
-
-function waitPod(name: string, what: string, check: (p: V1Pod) => boolean, timeoutMs = 60_000): Promise<V1Pod> {
-  return agent.waitFor(`${name}: ${what}`, async () => {
-    const p = await agent.pod(name);
-    return p && check(p) ? p : undefined;
-  }, timeoutMs);
-}
-
 /** A host directory for the pod's markers; the file's mtime is when the container wrote it. */
 function markerDir(name: string): { dir: string; mtime: (file: string) => number | undefined } {
   const dir = path.join(path.dirname(agent.rootDir), `markers-${name}`);
@@ -67,7 +47,7 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
           exec:
             command: ["sh", "-c", "touch /marker/prestop-start; sleep 2; touch /marker/prestop-end"]
 `));
-    await waitPod('prestop', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
+    await agent.waitPod('prestop', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
     const removedAt = Date.now();
     agent.removeManifest('prestop.yaml');
     const term = await agent.waitFor('the TERM marker', () => m.mtime('term'), 30_000);
@@ -101,7 +81,7 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
           sleep:
             seconds: 60
 `));
-    await waitPod('prestop-long', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
+    await agent.waitPod('prestop-long', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
     const removedAt = Date.now();
     agent.removeManifest('prestop-long.yaml');
     const term = await agent.waitFor('the TERM marker', () => m.mtime('term'), 30_000);
@@ -131,10 +111,10 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
           exec:
             command: ["touch", "/marker/poststart"]
 `));
-    const pod = await waitPod('poststart', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
+    const pod = await agent.waitPod('poststart', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
     await agent.waitFor('the postStart marker', () => m.mtime('poststart'), 10_000);
     assert.equal(containerStatus(pod, 'app')?.restartCount, 0);
-    assert.ok(!(await events('poststart')).some((e) => e.reason === 'FailedPostStartHook'));
+    assert.ok(!(await agent.events('poststart')).some((e) => e.reason === 'FailedPostStartHook'));
   });
 
   it('a failing postStart kills the container, with the hook output in the message', async () => {
@@ -149,7 +129,7 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
           exec:
             command: ["sh", "-c", "echo hook-broke; exit 1"]
 `));
-    const failed = await agent.waitFor('a FailedPostStartHook event', async () => (await events('postfail')).find((e) => e.reason === 'FailedPostStartHook'));
+    const failed = await agent.waitFor('a FailedPostStartHook event', async () => (await agent.events('postfail')).find((e) => e.reason === 'FailedPostStartHook'));
     assert.equal(failed.type, 'Warning');
     // The kubelet's text for a failed exec hook, with its output. It is the waiting message
     // (PostStartHookError); this agent also puts it in the event.
@@ -160,7 +140,7 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
       const waiting = containerStatus(await agent.pod('postfail'), 'app')?.state?.waiting;
       return waiting?.reason === 'PostStartHookError' && formatted.test(waiting.message ?? '');
     }, 30_000);
-    const pod = await waitPod('postfail', 'killed and restarted', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1, 60_000);
+    const pod = await agent.waitPod('postfail', 'killed and restarted', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1, 60_000);
     const cs = containerStatus(pod, 'app');
     assert.ok(cs?.lastState?.terminated || cs?.state?.terminated, 'the killed instance is terminated');
     assert.notEqual(cs?.ready, true);

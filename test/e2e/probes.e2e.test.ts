@@ -7,14 +7,6 @@ import { REGISTRY, runUp } from '../support/runtime.js';
 
 let agent: Agent;
 
-interface CoreEvent {
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  involvedObject: { fieldPath?: string };
-}
-
 before(async () => {
   agent = await startAgent({ name: 'probes' });
   // The gRPC test image came later than the others; a long-lived dev runtime may not have it yet.
@@ -28,20 +20,7 @@ after(async () => {
   await agent?.cleanup();
 });
 
-const full = (name: string) => `${name}-${agent.nodeName}`;
 const cond = (pod: V1Pod | undefined, type: string) => pod?.status?.conditions?.find((c) => c.type === type)?.status;
-
-async function events(name: string): Promise<CoreEvent[]> {
-  const res = await fetch(`http://127.0.0.1:${agent.port}/pods/default/${full(name)}/events`);
-  return res.ok ? ((await res.json()) as { items: CoreEvent[] }).items : [];
-}
-
-function waitPod(name: string, what: string, check: (p: V1Pod) => boolean, timeoutMs = 60_000): Promise<V1Pod> {
-  return agent.waitFor(`${name}: ${what}`, async () => {
-    const p = await agent.pod(name);
-    return p && check(p) ? p : undefined;
-  }, timeoutMs);
-}
 
 const criId = (pod: V1Pod, name: string) => (containerStatus(pod, name)?.containerID ?? '').replace(/^[^:]*:\/\//, '');
 
@@ -59,13 +38,13 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
         periodSeconds: 1
         failureThreshold: 2
 `));
-    const pod = await waitPod('liveness', 'restarted once', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1, 90_000);
+    const pod = await agent.waitPod('liveness', 'restarted once', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1, 90_000);
     const last = containerStatus(pod, 'app')?.lastState?.terminated;
     assert.ok(last, 'lastState.terminated is set');
     // The kill is a SIGTERM the shell turns into exit 143: killed, not a crash of its own.
     assert.equal(last.exitCode, 143);
     assert.equal(last.reason, 'Error');
-    const evs = await events('liveness');
+    const evs = await agent.events('liveness');
     const unhealthy = evs.find((e) => e.reason === 'Unhealthy');
     assert.equal(unhealthy?.type, 'Warning');
     assert.match(unhealthy?.message ?? '', /^Liveness probe failed: cat: can't open '\/tmp\/healthy': No such file or directory/);
@@ -92,19 +71,19 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
         periodSeconds: 1
         failureThreshold: 1
 `));
-    let pod = await waitPod('ready-http', 'Ready', (p) => cond(p, 'Ready') === 'True');
+    let pod = await agent.waitPod('ready-http', 'Ready', (p) => cond(p, 'Ready') === 'True');
     assert.equal(cond(pod, 'ContainersReady'), 'True');
     assert.equal(containerStatus(pod, 'web')?.ready, true);
 
     await agent.cri.execSync(criId(pod, 'web'), ['rm', '/www/healthz'], 5);
-    pod = await waitPod('ready-http', 'not Ready after /healthz went away', (p) => cond(p, 'Ready') === 'False', 30_000);
+    pod = await agent.waitPod('ready-http', 'not Ready after /healthz went away', (p) => cond(p, 'Ready') === 'False', 30_000);
     assert.equal(cond(pod, 'ContainersReady'), 'False');
     assert.equal(containerStatus(pod, 'web')?.ready, false);
     assert.equal(containerStatus(pod, 'web')?.restartCount, 0, 'readiness never restarts');
-    assert.ok((await events('ready-http')).some((e) => e.reason === 'Unhealthy' && e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 404'));
+    assert.ok((await agent.events('ready-http')).some((e) => e.reason === 'Unhealthy' && e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 404'));
 
     await agent.cri.execSync(criId(pod, 'web'), ['sh', '-c', 'echo ok > /www/healthz'], 5);
-    pod = await waitPod('ready-http', 'Ready again', (p) => cond(p, 'Ready') === 'True', 30_000);
+    pod = await agent.waitPod('ready-http', 'Ready again', (p) => cond(p, 'Ready') === 'True', 30_000);
     assert.equal(cond(pod, 'ContainersReady'), 'True');
   });
 
@@ -129,11 +108,11 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
           port: 9999
         periodSeconds: 1
 `));
-    const pod = await waitPod('tcp', 'web ready', (p) => containerStatus(p, 'web')?.ready === true);
+    const pod = await agent.waitPod('tcp', 'web ready', (p) => containerStatus(p, 'web')?.ready === true);
     assert.equal(containerStatus(pod, 'closed')?.ready, false);
     assert.equal(cond(pod, 'Ready'), 'False');
     const evs = await agent.waitFor('a TCP failure event', async () => {
-      const e = (await events('tcp')).find((x) => x.reason === 'Unhealthy' && x.involvedObject.fieldPath === 'spec.containers{closed}');
+      const e = (await agent.events('tcp')).find((x) => x.reason === 'Unhealthy' && x.involvedObject.fieldPath === 'spec.containers{closed}');
       return e;
     });
     assert.equal(evs.message, `Readiness probe failed: dial tcp ${pod.status?.podIP}:9999: connect: connection refused`);
@@ -161,11 +140,11 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
           service: missing
         periodSeconds: 1
 `));
-    let pod = await waitPod('grpc', 'health ready', (p) => containerStatus(p, 'health')?.ready === true, 120_000);
+    let pod = await agent.waitPod('grpc', 'health ready', (p) => containerStatus(p, 'health')?.ready === true, 120_000);
     assert.equal(containerStatus(pod, 'missing')?.ready, false);
     await agent.cri.execSync(criId(pod, 'health'), ['touch', '/tmp/not-serving'], 5);
-    pod = await waitPod('grpc', 'health not ready', (p) => containerStatus(p, 'health')?.ready === false, 30_000);
-    const evs = await events('grpc');
+    pod = await agent.waitPod('grpc', 'health not ready', (p) => containerStatus(p, 'health')?.ready === false, 30_000);
+    const evs = await agent.events('grpc');
     assert.ok(evs.some((e) => e.message === 'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")'), JSON.stringify(evs.map((e) => e.message)));
     assert.ok(evs.some((e) => e.message === 'Readiness probe failed: error: health rpc probe failed: rpc error: code = NotFound desc = unknown service'));
   });
@@ -189,14 +168,14 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
         periodSeconds: 1
         failureThreshold: 1
 `));
-    const early = await waitPod('startup', 'running', (p) => !!containerStatus(p, 'slow')?.state?.running);
+    const early = await agent.waitPod('startup', 'running', (p) => !!containerStatus(p, 'slow')?.state?.running);
     assert.equal(containerStatus(early, 'slow')?.started, false, 'not started while the startup probe fails');
     assert.equal(containerStatus(early, 'slow')?.ready, false);
-    const pod = await waitPod('startup', 'started and ready', (p) => containerStatus(p, 'slow')?.started === true && containerStatus(p, 'slow')?.ready === true, 60_000);
+    const pod = await agent.waitPod('startup', 'started and ready', (p) => containerStatus(p, 'slow')?.started === true && containerStatus(p, 'slow')?.ready === true, 60_000);
     await new Promise((r) => setTimeout(r, 3000));
     const later = (await agent.pod('startup')) ?? pod;
     assert.equal(containerStatus(later, 'slow')?.restartCount, 0, 'liveness never ran against the starting container');
-    const evs = await events('startup');
+    const evs = await agent.events('startup');
     assert.ok(evs.some((e) => e.message.startsWith('Startup probe failed:')), 'the startup probe did fail meanwhile');
     assert.ok(!evs.some((e) => e.message.startsWith('Liveness probe failed:')), JSON.stringify(evs.map((e) => e.message)));
   });

@@ -12,6 +12,15 @@ import { ensureRuntime } from './runtime.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The fields of a core/v1 Event the tests look at. */
+export interface CoreEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  involvedObject: { fieldPath?: string };
+}
+
 export interface Agent {
   nodeName: string;
   manifestDir: string;
@@ -26,6 +35,10 @@ export interface Agent {
   removeManifest(file: string): void;
   pods(): Promise<V1Pod[]>;
   pod(name: string): Promise<V1Pod | undefined>;
+  /** Polls until the pod `name` exists and passes `check`. */
+  waitPod(name: string, what: string, check: (p: V1Pod) => boolean, timeoutMs?: number): Promise<V1Pod>;
+  /** The pod's events, as the agent serves them (core/v1 Events, oldest first). */
+  events(name: string): Promise<CoreEvent[]>;
   /** Polls until fn returns a truthy value, or fails with `what` and the agent's last log lines. */
   waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Stops the process (SIGTERM by default; SIGKILL to simulate a crash). Pods stay in the runtime. */
@@ -110,6 +123,16 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
     },
     async pod(name) {
       return (await agent.pods()).find((p) => p.metadata?.name === `${name}-${nodeName}` || p.metadata?.name === name);
+    },
+    waitPod(name, what, check, timeoutMs = 60_000) {
+      return agent.waitFor(`${name}: ${what}`, async () => {
+        const p = await agent.pod(name);
+        return p && check(p) ? p : undefined;
+      }, timeoutMs);
+    },
+    async events(name) {
+      const res = await fetch(`http://127.0.0.1:${port}/pods/default/${name}-${nodeName}/events`);
+      return res.ok ? ((await res.json()) as { items: CoreEvent[] }).items : [];
     },
     async waitFor(what, fn, timeoutMs = 60_000) {
       const started = Date.now();
