@@ -1,6 +1,6 @@
 // Profiles the agent under a benchmark load with node --cpu-prof and prints where its CPU goes (self and inclusive time per function).
 //
-// Run: node --import tsx bench/profile.ts [--pods 100] [--steady-seconds 30] [--agent-args "..."]
+// Run: node --import tsx bench/profile.ts [--pods 100] [--steady-seconds 30] [--steady-only] [--agent-args="..."]
 // Phases: a burst of N pods, then a steady window with nothing happening. The raw .cpuprofile
 // files stay in bench/results/profiles/ (open them in Chrome DevTools for flame graphs).
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -13,7 +13,9 @@ import { connect, ensureImage } from './lib/runtime.js';
 import { measureBurst } from './burst.js';
 import { runSteady } from './steady.js';
 
-const { values: args } = parseArgs({ options: { pods: { type: 'string' }, 'steady-seconds': { type: 'string' }, 'agent-args': { type: 'string' }, top: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { pods: { type: 'string' }, 'steady-seconds': { type: 'string' }, 'agent-args': { type: 'string' }, top: { type: 'string' }, 'steady-only': { type: 'boolean' } },
+});
 const pods = Number(args.pods ?? 100);
 const seconds = Number(args['steady-seconds'] ?? 30);
 const dir = path.join(REPO, 'bench/results/profiles');
@@ -23,15 +25,17 @@ mkdirSync(dir, { recursive: true });
 cleanupOnSignals();
 const rt = await connect();
 await ensureImage(rt.cri);
-const agent = await BenchAgent.start({
-  name: 'profile',
-  endpoint: rt.endpoint,
-  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-  extraArgs: args['agent-args']?.split(' ').filter(Boolean),
-});
+const extraArgs = args['agent-args']?.split(' ').filter(Boolean);
+const profiled = { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], extraArgs };
+// --steady-only: an unprofiled agent makes the pods, a profiled one takes them over and idles.
+let agent = await BenchAgent.start({ name: 'profile', endpoint: rt.endpoint, ...(args['steady-only'] ? { extraArgs } : profiled) });
 const cleanup = onCleanup(() => agent.cleanup(rt.cri));
 try {
   if (pods > 0) console.log(JSON.stringify({ figure: 'profile-burst', ...(await measureBurst(agent, rt, pods)) }));
+  if (args['steady-only']) {
+    await agent.stop('SIGKILL');
+    agent = await BenchAgent.start({ name: 'profile', endpoint: rt.endpoint, takeOver: agent, ...profiled });
+  }
   if (seconds > 0) console.log(JSON.stringify({ ...(await runSteady(agent, { pods, seconds })), figure: 'profile-steady' }));
   // SIGTERM: the agent shuts down and node writes the profile.
   await agent.stop('SIGTERM', 30_000);

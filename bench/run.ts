@@ -83,8 +83,8 @@ try {
   if (figures.has('burst')) {
     const concurrency = best?.concurrency ?? 4;
     const burst: BurstResult = await runBurst(rt, { pods: cfg.pods, concurrency, rounds: cfg.rounds, extraArgs: cfg.agentArgs }, async (agent) => {
-      report.steady = await runSteady(agent, { pods: cfg.pods, seconds: cfg.steadySeconds });
-      report.reaction = await runReaction(rt, agent, { kills: cfg.kills });
+      if (cfg.steadySeconds > 0) report.steady = await runSteady(agent, { pods: cfg.pods, seconds: cfg.steadySeconds });
+      if (cfg.kills > 0) report.reaction = await runReaction(rt, agent, { kills: cfg.kills });
     });
     report.burst = burst;
     emit(burst);

@@ -1,6 +1,6 @@
 // Runs one mini-kubelet process for a benchmark: private dirs and node name, atomic manifest writes, its /pods, its relist log, its /proc figures.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,8 @@ export interface AgentOptions {
   extraArgs?: string[];
   /** Extra node flags, e.g. --cpu-prof (env BENCH_AGENT_NODE_ARGS adds more). */
   nodeArgs?: string[];
+  /** A stopped agent to take over from (its node name, dirs and port): the new one adopts its pods. */
+  takeOver?: BenchAgent;
 }
 
 async function freePort(): Promise<number> {
@@ -83,10 +85,12 @@ export class BenchAgent {
 
   static async start(opts: AgentOptions): Promise<BenchAgent> {
     buildAgent();
-    const base = mkdtempSync(path.join(tmpdir(), `mk-bench-${opts.name}-`));
-    for (const d of ['manifests', 'root', 'logs']) mkdirSync(path.join(base, d));
-    const nodeName = `bench-${opts.name}-${Math.random().toString(36).slice(2, 7)}`;
-    const port = await freePort();
+    // `takeOver`: the same node name, dirs and port as a stopped agent, whose pods it adopts.
+    const before = opts.takeOver;
+    const base = before?.base ?? mkdtempSync(path.join(tmpdir(), `mk-bench-${opts.name}-`));
+    if (!before) for (const d of ['manifests', 'root', 'logs']) mkdirSync(path.join(base, d));
+    const nodeName = before?.nodeName ?? `bench-${opts.name}-${Math.random().toString(36).slice(2, 7)}`;
+    const port = before?.port ?? (await freePort());
     const entry = agentMode() === 'dist' ? [path.join(DIST, 'cli/entry.js')] : ['--import', 'tsx', path.join(REPO, 'src/cli/entry.ts')];
     const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     if (process.env.BENCH_MEMLOG === '1') nodeArgs.push('--import', path.join(REPO, 'bench/lib/memlog.mjs'));
@@ -104,7 +108,9 @@ export class BenchAgent {
       '--log-format', 'json',
       ...(opts.extraArgs ?? []),
     ];
-    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    // BENCH_AGENT_STDOUT=FILE keeps what the agent's node prints on stdout (e.g. --trace-gc).
+    const stdout = process.env.BENCH_AGENT_STDOUT ? openSync(process.env.BENCH_AGENT_STDOUT, 'a') : 'ignore';
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', stdout, 'pipe'] });
     const agent = new BenchAgent(nodeName, base, port, child);
     agent.follow();
     await agent.waitHealthy();
