@@ -5,45 +5,13 @@ import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { ProbeManager } from '../../src/prober/manager.js';
 import type { Prober, ProbeRun } from '../../src/prober/prober.js';
 import { probeKillGracePeriod } from '../../src/prober/timing.js';
-import type { ProberClock, ProbeType } from '../../src/prober/types.js';
-
-class FakeClock implements ProberClock {
-  t = 5_000_000;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return { id, unref: () => undefined };
-  };
-  clearTimeout = (h: unknown) => {
-    this.timers = this.timers.filter((t) => t.id !== (h as { id: number }).id);
-  };
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    await flush();
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-      await flush();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
+import type { ProbeType } from '../../src/prober/types.js';
+import { FakeClock } from '../support/fake-prober-clock.js';
 
 const exec = { exec: { command: ['true'] } };
 
 function setup(pod: V1Pod) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(5_000_000);
   const calls: { type: ProbeType; name: string }[] = [];
   const answers: Partial<Record<ProbeType, ProbeRun['result']>> = {};
   const prober: Prober = {

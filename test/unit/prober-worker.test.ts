@@ -4,43 +4,9 @@ import { describe, it } from 'node:test';
 import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { Prober, ProbeRun } from '../../src/prober/prober.js';
 import { ProbeResults } from '../../src/prober/results.js';
-import type { ProberClock, ProbeResult, ProbeType } from '../../src/prober/types.js';
+import type { ProbeResult, ProbeType } from '../../src/prober/types.js';
+import { FakeClock } from '../support/fake-prober-clock.js';
 import { ProbeWorker } from '../../src/prober/worker.js';
-
-/** Timers that fire only when the test advances time. */
-class FakeClock implements ProberClock {
-  t = 1_000_000;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = ++this.seq;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return { id, unref: () => undefined };
-  };
-  clearTimeout = (h: unknown) => {
-    this.timers = this.timers.filter((t) => t.id !== (h as { id: number }).id);
-  };
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    await flush();
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-      await flush();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
 
 /** A prober that answers from a script and records when it was called. */
 class ScriptedProber implements Prober {
@@ -71,7 +37,7 @@ function running(id: string, startedAt: number, started = true): V1PodStatus {
 }
 
 function harness(container: V1Container, type: ProbeType, opts: { startedAgoMs?: number; random?: number; restartPolicy?: string } = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000_000);
   const prober = new ScriptedProber(clock);
   const results = new ProbeResults();
   let status: V1PodStatus | undefined = running('c1', clock.t);
