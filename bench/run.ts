@@ -81,7 +81,7 @@ try {
     emit(report.startup);
   }
   if (figures.has('burst')) {
-    const concurrency = best?.concurrency ?? 4;
+    const concurrency = best?.concurrency ?? cfg.concurrency.at(-1) ?? 8;
     const burst: BurstResult = await runBurst(rt, { pods: cfg.pods, concurrency, rounds: cfg.rounds, extraArgs: cfg.agentArgs }, async (agent) => {
       if (cfg.steadySeconds > 0) report.steady = await runSteady(agent, { pods: cfg.pods, seconds: cfg.steadySeconds });
       if (cfg.kills > 0) report.reaction = await runReaction(rt, agent, { kills: cfg.kills });
@@ -92,12 +92,14 @@ try {
     if (report.reaction) emit(report.reaction);
   }
   if (figures.has('scale')) {
-    // Each pod takes an address from the CNI range: a /24 (253 usable) cannot hold the largest size.
+    // Each pod takes an address from the CNI range, which every user of the dev runtime shares: on a
+    // /24 (253 addresses) 200 networked pods would leave others almost none, so use host-network pods.
     const prefix = podSubnetPrefix(rt.runtimeDir);
     const most = Math.max(...cfg.scale);
-    const hostNetwork = prefix !== undefined && podAddresses(prefix) < most + 20;
-    const note = hostNetwork ? `the dev runtime's pod subnet is a /${prefix} (${podAddresses(prefix!)} addresses), too few for ${most} networked pods` : undefined;
-    const concurrency = best?.concurrency ?? 4;
+    const hostNetwork = prefix !== undefined && podAddresses(prefix) < Math.max(most + 20, 2 * most);
+    const note = hostNetwork ? `the dev runtime's pod subnet is a /${prefix} (${podAddresses(prefix!)} addresses, shared), too small for ${most} networked pods` : undefined;
+    // The floor's best concurrency, or (without a floor figure) the last --concurrency given.
+    const concurrency = best?.concurrency ?? cfg.concurrency.at(-1) ?? 8;
     report.scale = await runScale(rt, { sizes: cfg.scale, floorConcurrency: concurrency, hostNetwork, note, extraArgs: cfg.agentArgs });
     emit(report.scale);
   }

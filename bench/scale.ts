@@ -2,7 +2,8 @@
 //
 // Each size has its own floor run (same pods, the floor's best concurrency), so the ratio column
 // is measured under the same conditions. Growth is judged by the exponent k of a power-law fit
-// (y ≈ c·n^k): k ≤ 1.1 counts as linear or better.
+// (y ≈ c·n^k): CPU and memory must stay within k ≤ 1.1, and wall time must grow no faster than
+// the floor's own (containerd and CNI slow down with many pods whoever drives them).
 import { BenchAgent } from './lib/agent.js';
 import { onCleanup } from './lib/cleanup.js';
 import { runFloor } from './floor.js';
@@ -24,8 +25,9 @@ export interface ScaleResult {
   note?: string;
   floorConcurrency: number;
   points: ScalePoint[];
-  /** Power-law exponents over the sizes: 1 is linear. */
-  exponent: { wall: number | null; cpu: number | null; peakRss: number | null };
+  /** Power-law exponents over the sizes: 1 is linear. `floorWall` is the runtime's own growth. */
+  exponent: { wall: number | null; floorWall: number | null; cpu: number | null; peakRss: number | null };
+  /** CPU grows at most linearly, and wall time no faster than the floor's (both within 0.1). */
   linear: boolean;
 }
 
@@ -49,7 +51,8 @@ export async function runScale(
     }
   }
   const fit = (y: (p: ScalePoint) => number) => growthExponent(points.map((p) => ({ n: p.pods, y: y(p) })));
-  const exponent = { wall: fit((p) => p.wallPodsMs), cpu: fit((p) => p.cpuSeconds), peakRss: fit((p) => p.peakRssMB) };
+  const exponent = { wall: fit((p) => p.wallPodsMs), floorWall: fit((p) => p.floorWallMs), cpu: fit((p) => p.cpuSeconds), peakRss: fit((p) => p.peakRssMB) };
+  const within = (k: number | null, limit: number) => k === null || k <= limit + 0.1;
   return {
     figure: 'scale',
     sizes: opts.sizes,
@@ -58,6 +61,6 @@ export async function runScale(
     floorConcurrency: opts.floorConcurrency,
     points,
     exponent,
-    linear: [exponent.wall, exponent.cpu, exponent.peakRss].every((k) => k === null || k <= 1.1),
+    linear: within(exponent.cpu, 1) && within(exponent.peakRss, 1) && within(exponent.wall, Math.max(1, exponent.floorWall ?? 1)),
   };
 }
