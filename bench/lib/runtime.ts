@@ -6,6 +6,7 @@ import type { Container } from '../../src/cri/types.js';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL, ownershipSelector } from '../../src/runtime/labels.js';
 import { ensureRuntime } from '../../test/support/runtime.js';
 import { IMAGE } from './pods.js';
+import { sleep } from './stats.js';
 
 export interface BenchRuntime {
   endpoint: string;
@@ -65,18 +66,33 @@ export async function lastStartedAt(cri: CriClient, nodeName: string): Promise<n
   return last;
 }
 
-/** Stops and removes every sandbox (and so every container) the node name owns, a few at a time. */
+/**
+ * Stops and removes every sandbox (and so every container) the node name owns, a few at a time,
+ * and looks again until nothing is left: a removal can fail on a loaded runtime, and a
+ * RunPodSandbox still in flight when its agent was killed lands after the first look.
+ */
 export async function removeOwned(cri: CriClient, nodeName: string, parallel = 4): Promise<number> {
-  const sandboxes = await cri.listPodSandbox({ labelSelector: ownershipSelector(nodeName) });
-  await forEachLimit(sandboxes, parallel, async (s) => {
-    await cri.stopPodSandbox(s.id).catch(() => undefined);
-    await cri.removePodSandbox(s.id).catch(() => undefined);
-  });
-  // Containers whose sandbox is already gone would otherwise linger.
-  for (const c of await cri.listContainers({ labelSelector: ownershipSelector(nodeName) }).catch(() => [])) {
-    await cri.removeContainer(c.id).catch(() => undefined);
+  const selector = ownershipSelector(nodeName);
+  let removed = 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const sandboxes = await cri.listPodSandbox({ labelSelector: selector }).catch(() => []);
+    // Containers whose sandbox is already gone would otherwise linger.
+    const containers = await cri.listContainers({ labelSelector: selector }).catch(() => []);
+    if (sandboxes.length === 0 && containers.length === 0) {
+      if (attempt > 0) return removed;
+      await sleep(1000); // one more look, for calls still in flight
+      continue;
+    }
+    await forEachLimit(sandboxes, parallel, async (s) => {
+      await cri.stopPodSandbox(s.id).catch(() => undefined);
+      await cri.removePodSandbox(s.id).catch(() => undefined);
+    });
+    for (const c of containers) await cri.removeContainer(c.id).catch(() => undefined);
+    removed += sandboxes.length;
+    await sleep(1000); // then look again, for calls still in flight
   }
-  return sandboxes.length;
+  process.stderr.write(`bench: objects of node ${nodeName} are still in the runtime after 5 attempts\n`);
+  return removed;
 }
 
 export const CONTAINER_NAME = 'app';
