@@ -144,9 +144,14 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
     assert.equal(containerStatus(pod, 'missing')?.ready, false);
     await agent.cri.execSync(criId(pod, 'health'), ['touch', '/tmp/not-serving'], 5);
     pod = await agent.waitPod('grpc', 'health not ready', (p) => containerStatus(p, 'health')?.ready === false, 30_000);
-    const evs = await agent.events('grpc');
-    assert.ok(evs.some((e) => e.message === 'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")'), JSON.stringify(evs.map((e) => e.message)));
-    assert.ok(evs.some((e) => e.message === 'Readiness probe failed: error: health rpc probe failed: rpc error: code = NotFound desc = unknown service'));
+    // Wait for each event rather than reading once: the 'missing' server may still have been
+    // starting at its first probes (connection refused), so its NotFound event can come later.
+    for (const message of [
+      'Readiness probe failed: service unhealthy (responded with "NOT_SERVING")',
+      'Readiness probe failed: error: health rpc probe failed: rpc error: code = NotFound desc = unknown service',
+    ]) {
+      await agent.waitFor(`event: ${message}`, async () => (await agent.events('grpc')).find((e) => e.message === message), 30_000);
+    }
   });
 
   it('a startup probe holds liveness back until it succeeds', async () => {
