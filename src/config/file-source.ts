@@ -25,6 +25,11 @@ export interface FileSourceOptions {
   logger: SourceLogger;
 }
 
+/** Why a pass runs: a watch event (keep a file's last good version) or the periodic re-list (the file as it is). */
+type Trigger = 'watch' | 'relist';
+
+interface Parsed { text: string; pods: V1Pod[]; errors: ManifestError[] }
+
 const systemClock: Clock = { now: () => Date.now() };
 
 /** The manifest files of a directory: regular files (symlinks followed), not dot-files, not subdirectories, sorted (extractFromDir). */
@@ -59,15 +64,29 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   let ticker: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let again = false;
+  let pendingTrigger: Trigger | undefined;
   let stopped = false;
   let missingLogged = false;
   let lastEmitted: string | undefined;
   /** UID → first time seen; pruned when the UID goes away, so a returning pod is seen anew. */
   const firstSeen = new Map<string, number>();
   let loggedErrors = new Set<string>();
+  /** The last parse of each file, by path, so unchanged text is not parsed again. */
+  const parsedByPath = new Map<string, Parsed>();
+  /** The last parse of each file that had no errors: what a watch pass falls back on. */
+  const goodByPath = new Map<string, Parsed>();
 
-  async function readAll(): Promise<{ pods: V1Pod[]; errors: ManifestError[] } | undefined> {
+  /** What one pass found: the pods and errors to emit, and a key that changes only when they can. */
+  interface Pass { pods: V1Pod[]; errors: ManifestError[]; key: string }
+
+  /**
+   * Reads every manifest. Unchanged text is not parsed again (the periodic re-list would otherwise
+   * re-parse and re-validate every pod every 20 s). On a pass started by a watch event, a file that
+   * used to be a good pod and now fails to parse keeps its last good pods: the kubelet's watch path
+   * (file_linux.go) leaves the store alone when a changed file cannot be read, so an editor's
+   * half-written save does not tear the pod down. The periodic re-list (extractFromDir) drops it.
+   */
+  async function readAll(trigger: Trigger): Promise<Pass | undefined> {
     let st;
     try {
       st = await stat(manifestDir);
@@ -77,7 +96,9 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
       // resetStoreFromPath: a missing path is no error; an empty set lets the source count as seen.
       if (!missingLogged) logger.warn({ path: manifestDir }, 'manifest path does not exist; watching for it');
       missingLogged = true;
-      return { pods: [], errors: [] };
+      parsedByPath.clear();
+      goodByPath.clear();
+      return { pods: [], errors: [], key: '[]' };
     }
     if (missingLogged) logger.info({ path: manifestDir }, 'manifest path appeared');
     missingLogged = false;
@@ -88,20 +109,44 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     const files = st.isDirectory() ? await listManifestFiles(manifestDir, logger) : [manifestDir];
     const pods: V1Pod[] = [];
     const errors: ManifestError[] = [];
+    const keyParts: unknown[] = [];
+    const present = new Set<string>();
     for (const path of files) {
       let text: string;
       try {
         text = await readFile(path, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        errors.push({ source: FILE_SOURCE, path, message: `cannot read: ${String(err)}` });
+        const message = `cannot read: ${String(err)}`;
+        errors.push({ source: FILE_SOURCE, path, message });
+        keyParts.push([path, null, message]);
         continue;
       }
-      const parsed = parseManifest(text, { path, nodeName });
+      present.add(path);
+      let parsed = parsedByPath.get(path);
+      if (parsed?.text !== text) {
+        parsed = { text, ...parseManifest(text, { path, nodeName }) };
+        parsedByPath.set(path, parsed);
+      }
+      const good = goodByPath.get(path);
+      if (parsed.errors.length === 0) {
+        goodByPath.set(path, parsed);
+      } else if (trigger === 'watch' && good) {
+        logger.warn({ path }, 'changed manifest cannot be used; keeping its last good version until the next re-list');
+        pods.push(...good.pods);
+        errors.push(...parsed.errors);
+        keyParts.push([path, good.text, parsed.text]);
+        continue;
+      } else {
+        goodByPath.delete(path);
+      }
       pods.push(...parsed.pods);
       errors.push(...parsed.errors);
+      keyParts.push([path, parsed.text]);
     }
-    return { pods, errors };
+    for (const path of parsedByPath.keys()) if (!present.has(path)) parsedByPath.delete(path);
+    for (const path of goodByPath.keys()) if (!present.has(path)) goodByPath.delete(path);
+    return { pods, errors, key: JSON.stringify(keyParts) };
   }
 
   function stamp(pods: V1Pod[]): V1Pod[] {
@@ -125,33 +170,33 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     loggedErrors = current;
   }
 
-  async function relist(): Promise<void> {
-    const result = await readAll();
-    if (!result || stopped) return;
-    const snapshot: SourceSnapshot = { source: FILE_SOURCE, pods: stamp(result.pods), errors: result.errors };
-    logNewErrors(result.errors);
-    // Only changes are news; an unchanged re-list would just make podconfig diff to nothing.
-    const key = JSON.stringify(snapshot);
-    if (key === lastEmitted) return;
-    lastEmitted = key;
+  async function relist(trigger: Trigger): Promise<void> {
+    const pass = await readAll(trigger);
+    if (!pass || stopped) return;
+    logNewErrors(pass.errors);
+    // Only changes are news: the same texts give the same pods, so an unchanged re-list emits nothing.
+    if (pass.key === lastEmitted) return;
+    lastEmitted = pass.key;
+    // Copies, because the parsed pods are cached for the next pass and consumers own what they get.
+    const snapshot: SourceSnapshot = { source: FILE_SOURCE, pods: stamp(structuredClone(pass.pods)), errors: pass.errors };
     onSnapshot?.(snapshot);
   }
 
-  /** One re-list at a time; a request during one runs once more after it. */
-  function resync(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
+  /** One pass at a time; a request during one runs once more after it (as a re-list if any asker wanted one). */
+  function resync(trigger: Trigger): Promise<void> {
+    if (trigger === 'relist') pendingTrigger = 'relist';
+    else pendingTrigger ??= 'watch';
+    if (running) return running;
     running = (async () => {
-      do {
-        again = false;
+      while (pendingTrigger && !stopped) {
+        const t = pendingTrigger;
+        pendingTrigger = undefined;
         try {
-          await relist();
+          await relist(t);
         } catch (err) {
           logger.error({ path: manifestDir, err: String(err) }, 'unable to read manifest path');
         }
-      } while (again && !stopped);
+      }
       running = undefined;
     })();
     return running;
@@ -160,7 +205,7 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   function schedule(): void {
     if (stopped) return;
     clearTimeout(debounce);
-    debounce = setTimeout(() => void resync(), debounceMs);
+    debounce = setTimeout(() => void resync('watch'), debounceMs);
   }
 
   function closeWatch(): void {
@@ -191,8 +236,8 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     async start(cb) {
       onSnapshot = cb;
       stopped = false;
-      await resync();
-      ticker = setInterval(() => void resync(), checkFrequencyMs);
+      await resync('relist');
+      ticker = setInterval(() => void resync('relist'), checkFrequencyMs);
     },
     async stop() {
       stopped = true;

@@ -168,3 +168,64 @@ test('file source: nothing is emitted after stop()', async () => {
   assert.equal(h.snapshots.length, 1);
   await rm(dir, { recursive: true });
 });
+
+test('file source: a half-written save seen through the watch keeps the last good pod; the periodic re-list drops it', async (t) => {
+  // Only the periodic re-list's setInterval is faked, so the test says when a re-list happens.
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const dir = await tempDir();
+  await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+  const h = await harness(dir, { checkFrequencyMs: 20_000 });
+  try {
+    const uid = h.snapshots[0]!.pods[0]!.metadata!.uid;
+    await writeFile(join(dir, 'web.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: ap');
+    const kept = await h.until((s) => s.errors.length === 1, 'the broken save to be reported');
+    assert.deepEqual(kept.pods.map((p) => p.metadata!.uid), [uid], 'the last good version stays while only the watch has seen the file');
+    assert.ok(h.logger.warnings.includes('changed manifest cannot be used; keeping its last good version until the next re-list'));
+
+    // The save completes: the pod is the same pod again, nothing was torn down in between.
+    await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+    const healed = await h.until((s) => s.errors.length === 0, 'the completed save');
+    assert.deepEqual(healed.pods.map((p) => p.metadata!.uid), [uid]);
+
+    // Broken for good: the next re-list takes the directory as it is, and the pod goes.
+    await writeFile(join(dir, 'web.yaml'), 'kind: Pod\nmetadata: {name: [oops\n');
+    await h.until((s) => s.errors.length === 1 && s.pods.length === 1, 'the second broken save');
+    t.mock.timers.tick(20_000);
+    const dropped = await h.until((s) => s.pods.length === 0, 'the re-list to drop the broken file');
+    assert.equal(dropped.errors.length, 1);
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: a new broken file has no last good version to keep', async () => {
+  const dir = await tempDir();
+  const h = await harness(dir);
+  try {
+    await writeFile(join(dir, 'new.yaml'), 'kind: Pod\nmetadata: {name: [oops\n');
+    const s = await h.until((x) => x.errors.length === 1, 'the broken file to be reported');
+    assert.deepEqual(s.pods, []);
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: each snapshot holds its own copies of unchanged pods', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+  const h = await harness(dir);
+  try {
+    const first = h.snapshots[0]!.pods[0]!;
+    first.spec!.containers[0]!.image = 'mutated-by-a-consumer';
+    await writeFile(join(dir, 'api.yaml'), podYaml('api'));
+    const s = await h.until((x) => x.pods.length === 2, 'api to appear');
+    const web = s.pods.find((p) => p.metadata!.name === 'web-node1')!;
+    assert.notEqual(web, first);
+    assert.equal(web.spec!.containers[0]!.image, 'busybox:1.36', 'the cached parse is not shared with consumers');
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
