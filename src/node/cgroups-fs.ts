@@ -93,30 +93,15 @@ export class CgroupfsManager implements PodCgroups {
   }
 
   async removePod(uid: string): Promise<void> {
-    for (const qos of QOS_CLASSES) {
-      for (const mount of this.mounts ?? []) {
-        const dir = path.join(mount, ...podCgroup(this.opts.cgroupRoot, qos, uid));
-        await this.removeTree(dir).catch((err: unknown) => {
-          this.opts.logger?.warn({ cgroup: dir, err: (err as Error).message }, 'could not remove pod cgroup');
-        });
-      }
-    }
+    const dirs = QOS_CLASSES.flatMap((qos) => (this.mounts ?? []).map((mount) => path.join(mount, ...podCgroup(this.opts.cgroupRoot, qos, uid))));
+    await Promise.all(dirs.map((dir) => this.removeTree(dir).catch((err: unknown) => {
+      this.opts.logger?.warn({ cgroup: dir, err: (err as Error).message }, 'could not remove pod cgroup');
+    })));
   }
 
-  /** mkdir -p in each hierarchy; a new cpuset cgroup gets its parent's cpus and mems, or no task could join it. */
+  /** mkdir -p in every hierarchy at once (a pod start waits on this; one at a time was ~12 × 3 mkdirs). */
   private async create(name: CgroupName): Promise<void> {
-    for (const mount of this.mounts ?? []) {
-      let dir = mount;
-      for (const component of name) {
-        const parent = dir;
-        dir = path.join(dir, component);
-        const made = await mkdir(dir).then(() => true, (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EEXIST') return false;
-          throw err;
-        });
-        if (made) await inheritCpuset(parent, dir);
-      }
-    }
+    await Promise.all((this.mounts ?? []).map((mount) => makeCgroup(mount, name)));
   }
 
   /** Removes a cgroup and any cgroups left inside it, deepest first (cgroups.RemovePaths); retries while busy. */
@@ -141,6 +126,31 @@ export class CgroupfsManager implements PodCgroups {
       }
     }
   }
+}
+
+/**
+ * mkdir -p of one cgroup in one hierarchy, leaf first: the QoS parents exist after the first pod,
+ * so the usual case is one mkdir. A new cpuset cgroup gets its parent's cpus and mems, or no task
+ * could join it.
+ */
+async function makeCgroup(mount: string, name: CgroupName): Promise<void> {
+  if (name.length === 0) return;
+  const dir = path.join(mount, ...name);
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT') throw err;
+    await makeCgroup(mount, name.slice(0, -1));
+    try {
+      await mkdir(dir);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw again;
+    }
+  }
+  await inheritCpuset(path.join(mount, ...name.slice(0, -1)), dir);
 }
 
 /** cpusetCopyIfNeeded: only where the files exist (the cpuset hierarchy) and the new ones are empty. */
