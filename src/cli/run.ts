@@ -21,6 +21,7 @@ import { ImageManager } from '../podworker/images.js';
 import type { NodeContainerOptions } from '../podworker/translate/container-config.js';
 import type { NodePolicy } from '../podworker/translate/policy.js';
 import { safeSysctls, SysctlAllowlist } from '../podworker/translate/sysctls.js';
+import { SandboxRequests } from '../podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
 import { ProbeManager } from '../prober/manager.js';
@@ -104,6 +105,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     statusManager,
     probes: prober.view(),
     lifecycle: new HookRunner({ cri, recorder, logger }),
+    sandboxRequests: new SandboxRequests(),
   });
   const workers = new PodWorkers({ syncer, logger, concurrency: Math.max(1, o.maxConcurrentPodSyncs), syncFrequencyMs: o.syncFrequency });
   const podConfig = new PodConfig({ logger });

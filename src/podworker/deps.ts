@@ -10,6 +10,7 @@ import type { NodeContainerOptions } from './translate/container-config.js';
 import type { PodCgroups } from '../node/cgroups-fs.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerRef } from '../runtime/types.js';
+import type { SandboxRequests } from './sandbox-requests.js';
 export type { ContainerRef };
 
 /** What the prober knows, read by the planner (unhealthy → kill) and the status (ready, started). */
@@ -49,6 +50,8 @@ export interface ExecutorDeps {
   hostIP: string;
   /** Probe results; absent: no prober, every running container counts as ready and started. */
   probes?: ProbeResultsView;
+  /** The RunPodSandbox calls this process made, so a timed-out one is looked for before another. */
+  sandboxRequests: SandboxRequests;
   /** Lifecycle hooks; absent: hooks are not run. */
   lifecycle?: LifecycleRunner;
 }

@@ -136,12 +136,15 @@ async function ensureSandbox(
   // kubelet: GetPodDNS reports a missing cluster DNS or a trimmed dnsConfig as it makes the sandbox.
   for (const w of sandboxWarnings(pod, deps.sandboxOptions)) deps.recorder.event(pod, 'Warning', w.reason, w.message);
   try {
-    // A RunPodSandbox that timed out may still have succeeded: reuse its sandbox rather than make a second.
-    const existing = (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid! } })).find(
-      (s) => s.metadata.attempt === attempt && s.state === 'SANDBOX_READY',
-    );
+    // A RunPodSandbox that timed out may still have succeeded: reuse its sandbox rather than make a
+    // second. Only a call this process made can have left one the cache does not show.
+    const uid = pod.metadata!.uid!;
+    const existing = deps.sandboxRequests.has(uid, attempt)
+      ? (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).find((s) => s.metadata.attempt === attempt && s.state === 'SANDBOX_READY')
+      : undefined;
     // kubelet: podContainerManager.EnsureExists, the pod cgroup before the sandbox that lives in it.
     if (!existing) await deps.podCgroups?.ensurePod(pod);
+    if (!existing) deps.sandboxRequests.add(uid, attempt);
     const id = existing?.id ?? (await deps.cri.runPodSandbox(config));
     result.changed = true;
     const status = await deps.cri.podSandboxStatus(id);

@@ -124,6 +124,7 @@ export class KubeletPodSyncer implements PodSyncer {
     this.lastActionAt.delete(uid);
     this.messages.delete(uid);
     this.deadlineExceeded.delete(uid);
+    this.opts.sandboxRequests.forget(uid);
   }
 
   /**

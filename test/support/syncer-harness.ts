@@ -9,6 +9,7 @@ import { PodCache } from '../../src/pleg/cache.js';
 import { GenericPLEG } from '../../src/pleg/generic.js';
 import { BackOff } from '../../src/podworker/backoff.js';
 import { ImageManager } from '../../src/podworker/images.js';
+import { SandboxRequests } from '../../src/podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
 import { StatusManager } from '../../src/status/manager.js';
 import { HostVolumeManager } from '../../src/volumes/manager.js';
@@ -63,6 +64,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     cache,
     pleg,
     statusManager,
+    sandboxRequests: new SandboxRequests(),
   });
   const signal = new AbortController().signal;
   return {

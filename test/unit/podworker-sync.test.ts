@@ -131,6 +131,44 @@ describe('KubeletPodSyncer.syncPod', () => {
     assert.equal(running(h).length, 1);
   });
 
+  it('a RunPodSandbox that timed out but succeeded is found and reused, not made twice', async () => {
+    let once = true;
+    const h = makeHarness({
+      intercept: {
+        runPodSandbox: (real) => async (...args) => {
+          const id = await real(...args);
+          if (once) {
+            once = false;
+            throw criError(Status.DEADLINE_EXCEEDED, 'RunPodSandbox', 'context deadline exceeded');
+          }
+          return id;
+        },
+      },
+    });
+    h.cri.addImage('busybox:1.36');
+    const p = pod('sandbox-timeout');
+    await h.sync(p);
+    assert.equal(h.cri.sandboxes.size, 1);
+    assert.equal(running(h).length, 0, 'the failed sync started nothing');
+    h.resetCalls();
+    await h.sync(p);
+    assert.ok(h.cri.calls.some((c) => c.method === 'listPodSandbox'), 'after its own failed call the executor looks');
+    assert.equal(h.cri.sandboxes.size, 1, 'the sandbox made by the timed-out call was adopted');
+    assert.equal(running(h).length, 1);
+  });
+
+  it('a brand-new pod makes its sandbox without a ListPodSandbox first', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    await h.pleg.relist(); // as the agent does before any worker starts
+    h.resetCalls();
+    await h.sync(pod('new'));
+    const methods = h.cri.calls.map((c) => c.method);
+    const run = methods.indexOf('runPodSandbox');
+    assert.ok(run >= 0);
+    assert.deepEqual(methods.slice(0, run).filter((m) => m === 'listPodSandbox'), [], `calls: ${methods.join(', ')}`);
+  });
+
   it('a sandbox made by this sync is not searched for containers an earlier call made; an existing one is', async () => {
     const h = makeHarness();
     h.cri.addImage('busybox:1.36');
