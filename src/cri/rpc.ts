@@ -51,17 +51,23 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
 
 /**
  * proto-loader decodes an unset message field as null; types.ts models it as an absent optional
- * field, so nulls are removed (recursively through plain objects and arrays; Buffers are left as
- * they are).
+ * field, so nulls are removed, recursively through plain objects and arrays (Buffers are left as
+ * they are). In place: the response is freshly decoded and ours alone, and a copy of every
+ * ListContainers entry each relist second was the agent's largest steady cost after the decode.
  */
-export function dropNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNulls);
+export function dropNulls<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== null && v !== undefined) out[k] = dropNulls(v);
+  if (Array.isArray(value)) {
+    for (const item of value) dropNulls(item);
+    return value;
   }
-  return out;
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (v === null || v === undefined) delete obj[key];
+    else if (typeof v === 'object') dropNulls(v);
+  }
+  return value;
 }
 
 /** The deadline for one call: the caller's override, else the client default, plus any extension. */
