@@ -36,6 +36,8 @@ export interface KubeletParts {
   gc?: { garbageCollect(): Promise<unknown> };
   /** --container-gc-period (the kubelet's ContainerGCPeriod, fixed there at 1m); 0 turns GC off. */
   containerGCPeriodMs?: number;
+  /** Pod directories no pod owns any more (kubelet: cleanupOrphanedPodDirs); absent: not looked for. */
+  podDirs?: { cleanup(isKnown: (uid: string) => boolean): Promise<unknown> };
   /** Unix ms. */
   clock?: () => number;
 }
@@ -70,6 +72,7 @@ export class Kubelet {
     this.cleanupOrphans();
     this.housekeeping = setInterval(() => {
       this.cleanupOrphans();
+      this.cleanupOrphanedPodDirs();
       this.checkRuntime();
     }, this.parts.housekeepingPeriodMs ?? 2000);
     // Only now that every source has delivered (kubelet: allSourcesReady), or a slow source's pods would look removed.
@@ -117,6 +120,17 @@ export class Kubelet {
       this.parts.logger.info({ uid, pod: `${observed.namespace}/${observed.name}` }, 'killing orphaned pod: no source has it');
       workers.killPod(orphanPod(observed), 'orphaned');
     }
+  }
+
+  /**
+   * kubelet: cleanupOrphanedPodDirs. A directory is left alone while any source, worker or the
+   * runtime still has its pod: those pods are torn down by their workers (orphans included).
+   */
+  private cleanupOrphanedPodDirs(): void {
+    const { podDirs, podConfig, workers, cache } = this.parts;
+    if (!podDirs || !this.sourcesReady) return;
+    const known = new Set(podConfig.pods().map((p) => p.metadata?.uid));
+    void podDirs.cleanup((uid) => known.has(uid) || workers.isKnown(uid) || cache.get(uid) !== undefined);
   }
 
   /** The pods that still exist, for the GC: every pod a source has and every pod a worker still handles. */

@@ -21,6 +21,7 @@ import { ImageManager } from '../podworker/images.js';
 import type { NodeContainerOptions } from '../podworker/translate/container-config.js';
 import type { NodePolicy } from '../podworker/translate/policy.js';
 import { safeSysctls, SysctlAllowlist } from '../podworker/translate/sysctls.js';
+import { OrphanedPodDirs } from '../volumes/orphaned-pod-dirs.js';
 import { SandboxRequests } from '../podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
@@ -84,14 +85,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // Probes read each pod's status and, when a result changes, wake its worker (created below).
   const prober = new ProbeManager({ cri, recorder, logger, statusOf: (uid) => statusManager.getPodStatus(uid), wake: (uid) => workers.wake(uid) });
   statusManager.addSink(prober);
+  // Node allocatable is the whole machine (no --kube-reserved/--system-reserved yet).
+  const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });
+  const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({
     cri,
     images,
-    // Node allocatable is the whole machine (no --kube-reserved/--system-reserved yet).
-    volumes: new HostVolumeManager(o.rootDir, {
-      nodeName, hostIP, clusterDomain: o.clusterDomain, logger,
-      allocatable: node.container.allocatable,
-    }),
+    volumes,
     recorder,
     crashLoopBackOff,
     logger,
@@ -130,7 +130,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     clock,
     logger,
   });
-  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod });
+  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs });
 
   await kubelet.start();
   const server = await startReadOnlyServer({

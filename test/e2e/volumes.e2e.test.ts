@@ -1,6 +1,7 @@
 // Volumes end to end, checked from inside real containers: emptyDir (disk, tmpfs, shared, surviving restarts), hostPath types, subPath, downwardAPI, /etc/hosts.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -103,6 +104,31 @@ describe('volumes', { concurrency: true }, () => {
     agent.removeManifest('ram.yaml');
     await agent.waitFor('ram pod directory removed', () => !existsSync(podDir), WAIT);
     assert.deepEqual(await mounter.mountsUnder(podDir), []);
+  });
+
+  it('a pod directory no pod owns (left while the agent was down) is unmounted and removed by housekeeping', async () => {
+    agent.writeManifest('keeper.yaml', podYaml('keeper', `
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+`));
+    await exec('keeper', 'main', 'true');
+    const root = realpathSync(agent.rootDir);
+    const keeperDir = path.join(root, 'pods', (await agent.pod('keeper'))!.metadata!.uid!);
+    // What a pod removed while the agent was down leaves: its directory with a tmpfs emptyDir in it.
+    const strayDir = path.join(root, 'pods', '0f0e0d0c-0b0a-4909-8807-060504030201');
+    const volume = path.join(strayDir, 'volumes', 'kubernetes.io~empty-dir', 'cache');
+    mkdirSync(volume, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', volume]);
+    writeFileSync(path.join(volume, 'left-behind'), 'x');
+    const mounter = new SystemMounter();
+    await agent.waitFor('the stray pod directory to be removed', () => !existsSync(strayDir), 20_000);
+    assert.deepEqual(await mounter.mountsUnder(strayDir), [], 'its tmpfs was unmounted first');
+    assert.ok(existsSync(keeperDir), 'a running pod keeps its directory');
+    assert.match(agent.output(), /removed orphaned pod directory/);
+    agent.removeManifest('keeper.yaml');
   });
 
   it('hostPath: every type is checked, *OrCreate creates, and the container sees the host objects', async () => {
