@@ -5,6 +5,8 @@
 // executes (podworker/sync-pod.ts), and the PLEG wakes the worker when the runtime changes.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { PodAdmission } from './admission/controller.js';
+import type { AdmissionNode } from './admission/types.js';
 import type { PodSource } from './config/types.js';
 import type { EventRecorder } from './events/recorder.js';
 import type { PodCache } from './pleg/cache.js';
@@ -38,6 +40,8 @@ export interface KubeletParts {
   containerGCPeriodMs?: number;
   /** Pod directories no pod owns any more (kubelet: cleanupOrphanedPodDirs); absent: not looked for. */
   podDirs?: { cleanup(isKnown: (uid: string) => boolean): Promise<unknown> };
+  /** What pods are admitted against (admission/); absent: every pod is admitted. */
+  admissionNode?: AdmissionNode;
   /** Unix ms. */
   clock?: () => number;
 }
@@ -48,8 +52,12 @@ export class Kubelet {
   private sourcesReady = false;
   private runtimeDown = false;
   private readonly listeners = new Set<() => void>();
+  private readonly admission: PodAdmission | undefined;
 
-  constructor(private readonly parts: KubeletParts) {}
+  constructor(private readonly parts: KubeletParts) {
+    const { admissionNode: node, workers, statusManager, recorder, cache, logger } = parts;
+    if (node) this.admission = new PodAdmission({ node, workers, statusManager, recorder, cache, logger });
+  }
 
   async start(): Promise<void> {
     const { pleg, workers, podConfig, sources, logger } = this.parts;
@@ -93,13 +101,28 @@ export class Kubelet {
     await this.parts.workers.stop();
   }
 
-  /** kubelet: syncLoopIteration's configCh branch (HandlePodAdditions, HandlePodUpdates, HandlePodRemoves). */
+  /**
+   * kubelet: syncLoopIteration's configCh branch (HandlePodAdditions, HandlePodUpdates,
+   * HandlePodRemoves). Added pods pass admission first; a rejected pod stays Failed and never
+   * reaches a worker, whatever updates follow (the kubelet's worker would stop at its terminal
+   * phase before making a sandbox), until its manifest goes.
+   */
   private handle(update: PodUpdate): void {
-    const { workers, logger } = this.parts;
+    const { workers, logger, podConfig } = this.parts;
     for (const pod of update.pods) {
       logger.info({ op: update.op, source: update.source, pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: pod.metadata?.uid }, 'pod update');
-      if (update.op === 'DELETE') workers.killPod(pod, 'deleted');
-      else workers.updatePod(pod);
+    }
+    const admission = this.admission;
+    if (update.op === 'ADD') {
+      const admitted = admission ? admission.handleAdditions(update.pods, podConfig.pods()) : update.pods;
+      for (const pod of admitted) workers.updatePod(pod);
+    } else {
+      for (const pod of update.pods) {
+        const uid = pod.metadata!.uid!;
+        if (update.op === 'DELETE') {
+          if (!admission?.removed(uid, podConfig.pods())) workers.killPod(pod, 'deleted');
+        } else if (!admission?.isRejected(uid)) workers.updatePod(pod);
+      }
     }
     this.notify();
   }

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { cpus, release, totalmem } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { defaultNodeLabels } from '../admission/node-affinity.js';
+import type { AdmissionNode } from '../admission/types.js';
 import { createFileSource } from '../config/file-source.js';
 import { createCriClient } from '../cri/client.js';
 import { connectRuntime } from '../cri/handshake.js';
@@ -63,7 +65,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
       return '';
     });
   }
-  const node = await nodeSettings(o, logger);
+  const node = await nodeSettings(o, nodeName, logger);
   if (!node) {
     cri.close();
     process.exitCode = 1;
@@ -130,7 +132,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     clock,
     logger,
   });
-  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs });
+  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
 
   await kubelet.start();
   const server = await startReadOnlyServer({
@@ -161,10 +163,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
 /**
  * What the node contributes to every pod's sandbox and containers: allocatable (the whole machine:
  * no --kube-reserved/--system-reserved yet), the seccomp root (<root-dir>/seccomp, as the
- * kubelet's), the policy flags, the sysctl allowlist, AppArmor, and the QoS cgroup hierarchy.
+ * kubelet's), the policy flags, AppArmor, and the QoS cgroup hierarchy; and what pods are admitted
+ * against (labels, allocatable, --max-pods, the sysctl allowlist).
  * Undefined (after saying why on stderr) when a flag is invalid or the cgroups cannot be made.
  */
-async function nodeSettings(o: RunOptions, logger: Logger) {
+async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
   const policy: NodePolicy = { allowPrivileged: o.allowPrivileged, allowHostNamespaces: o.allowHostNamespaces, allowHostPath: o.allowHostPath };
   const appArmorEnabled = (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y';
   let sysctls: SysctlAllowlist;
@@ -186,6 +189,13 @@ async function nodeSettings(o: RunOptions, logger: Logger) {
     policy,
     appArmorEnabled,
   };
-  const sandbox = { policy, sysctls, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
-  return { container, sandbox, podCgroups };
+  const sandbox = { policy, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
+  // What pods are admitted against: the kubelet's own node labels, the same allocatable, --max-pods.
+  const admission: AdmissionNode = {
+    name: nodeName,
+    labels: defaultNodeLabels(nodeName),
+    allocatable: { milliCPU: cpus().length * 1000, memory: totalmem(), pods: o.maxPods },
+    sysctls,
+  };
+  return { container, sandbox, podCgroups, admission };
 }

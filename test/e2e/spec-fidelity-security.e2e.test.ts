@@ -196,8 +196,9 @@ describe('spec fidelity: security', { concurrency: true }, () => {
     agent.writeManifest('sysctl-unsafe.yaml', podYaml('sysctl-unsafe', unsafe));
     const allowed = await deploy(strict, 'sysctl-unsafe', unsafe);
     assert.equal((await exec(strict, allowed, ['cat', '/proc/sys/net/core/somaxconn'])).trim(), '1234');
-    const w = await configError(agent, 'sysctl-unsafe');
-    assert.match(w.message ?? '', /forbidden sysctl: "net.core.somaxconn" not allowlisted/);
+    // Refused at admission (the kubelet's sysctl admit handler): Failed, no sandbox.
+    const refused = await agent.waitPod('sysctl-unsafe', 'Failed/SysctlForbidden', (p) => p.status?.phase === 'Failed' && p.status.reason === 'SysctlForbidden');
+    assert.match(refused.status?.message ?? '', /forbidden sysctl: "net.core.somaxconn" not allowlisted/);
   });
 
   it('DNS: ClusterFirst without --cluster-dns falls back to Default, as the kubelet does', async () => {
@@ -254,7 +255,9 @@ describe('spec fidelity: security', { concurrency: true }, () => {
       command: ${SLEEP}
 `));
     assert.match((await configError(agent, 'unsupported')).message ?? '', /runtimeClassName "gvisor" is not supported/);
-    assert.match((await configError(agent, 'elsewhere')).message ?? '', /NodeAffinity failed: node\(s\) didn't match Pod's node affinity\/selector \(nodeSelector disktype=ssd/);
+    // A node selector this node does not match is refused at admission: Failed, not a config error.
+    const elsewhere = await agent.waitPod('elsewhere', 'Failed/NodeAffinity', (p) => p.status?.phase === 'Failed' && p.status.reason === 'NodeAffinity');
+    assert.match(elsewhere.status?.message ?? '', /NodeAffinity failed: node\(s\) didn't match Pod's node affinity\/selector/);
     assert.match((await configError(agent, 'unmasked')).message ?? '', /procMount Unmasked is not supported/);
     assert.match(agent.output(), /runtimeClassName \\"gvisor\\" is not supported/);
   });

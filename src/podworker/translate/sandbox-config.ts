@@ -4,10 +4,9 @@ import type { PodSandboxConfig, PortMapping, Protocol, StringMap } from '../../c
 import { podDNSConfig, type DnsWarning } from './dns.js';
 import { SandboxConfigError } from './errors.js';
 import { newPodAnnotations, newPodLabels } from './labels.js';
-import { checkNodeAffinity } from './node-affinity.js';
 import { checkPodPolicy, type NodePolicy } from './policy.js';
 import { sandboxSecurityContext } from './security.js';
-import { checkPodSysctls, safeSysctls, SysctlAllowlist, sysctlName } from './sysctls.js';
+import { sysctlName } from './sysctls.js';
 import { checkPodFields } from './unsupported.js';
 import { podCgroupParent } from '../../node/cgroups.js';
 import { getPodQOS } from '../../status/qos.js';
@@ -33,15 +32,9 @@ export interface SandboxOptions {
   nodeIPs?: string[];
   /** What powerful features pods may use (--allow-privileged, ...); default: all. */
   policy?: NodePolicy;
-  /** The sysctls pods may set; default: the kubelet's safe set. */
-  sysctls?: SysctlAllowlist;
   /** Whether the host enforces AppArmor; without it only Unconfined profiles can be honoured. */
   appArmorEnabled?: boolean;
-  /** The node's labels, for nodeSelector and node affinity; default: the kubelet's own (hostname, os, arch). */
-  nodeLabels?: Readonly<Record<string, string>>;
 }
-
-const SAFE_SYSCTLS = new SysctlAllowlist(safeSysctls());
 
 const HOSTNAME_MAX_LEN = 63;
 const FQDN_MAX_LEN = 64;
@@ -119,14 +112,12 @@ function cgroupParentOf(pod: V1Pod, opts: SandboxOptions): string | undefined {
 
 /**
  * generatePodSandboxConfig. First refuses, as a ContainerConfigError, a pod the node must not or
- * cannot run: fields mini-kubelet cannot honour, a node selector or affinity this node does not
- * match, what the node policy forbids, forbidden sysctls (the kubelet refuses these at admission).
+ * cannot run: fields mini-kubelet cannot honour, what the node policy forbids. (Node affinity and
+ * sysctls are admission's, src/admission/: a pod that fails them never gets this far.)
  */
 export function generatePodSandboxConfig(pod: V1Pod, attempt: number, opts: SandboxOptions): PodSandboxConfig {
   checkPodFields(pod, opts.appArmorEnabled);
-  checkNodeAffinity(pod, opts.nodeName, opts.nodeLabels);
   checkPodPolicy(pod, opts.policy);
-  checkPodSysctls(pod, opts.sysctls ?? SAFE_SYSCTLS);
   const m = pod.metadata ?? {};
   const config: PodSandboxConfig = {
     metadata: { name: m.name ?? '', uid: m.uid ?? '', namespace: m.namespace ?? '', attempt },

@@ -1,6 +1,4 @@
-// Which pod sysctls the node allows: the kubelet's safe set plus --allowed-unsafe-sysctls (pkg/kubelet/sysctl), pure.
-import type { V1Pod } from '@kubernetes/client-node';
-import { ContainerConfigError } from './errors.js';
+// Which pod sysctls the node allows: the kubelet's safe set plus --allowed-unsafe-sysctls (pkg/kubelet/sysctl), pure; admission/sysctls.ts applies it.
 
 /** SafeSysctlAllowlist: namespaced and isolated sysctls, with the kernel each first appeared in. */
 export const SAFE_SYSCTLS: readonly { name: string; kernel?: string }[] = [
@@ -68,22 +66,10 @@ export class SysctlAllowlist {
   check(raw: string, hostNetwork: boolean, hostIPC: boolean): string | undefined {
     const s = sysctlName(raw);
     let ns = this.names.get(s);
-    if (!ns) for (const [p, n] of this.prefixes) if (s.startsWith(p)) ns = n;
+    if (!ns) for (const [p, n] of this.prefixes) if (s.startsWith(p) && !ns) ns = n;
     if (!ns) return `${JSON.stringify(s)} not allowlisted`;
     if ((ns === 'ipc' && hostIPC) || (ns === 'net' && hostNetwork)) return `${JSON.stringify(s)} not allowed with host ${ns} enabled`;
     return undefined;
   }
 }
 
-/**
- * The sysctl admit handler (patternAllowlist.Admit): every pod sysctl must be allowed, or the pod
- * cannot run. The kubelet rejects the pod (SysctlForbidden); we refuse it with the same message.
- */
-export function checkPodSysctls(pod: V1Pod, allowlist: SysctlAllowlist): void {
-  for (const s of pod.spec?.securityContext?.sysctls ?? []) {
-    const why = allowlist.check(s.name, pod.spec?.hostNetwork === true, pod.spec?.hostIPC === true);
-    if (why) {
-      throw new ContainerConfigError(`forbidden sysctl: ${why} (SysctlForbidden; a namespaced sysctl may be allowed with --allowed-unsafe-sysctls)`);
-    }
-  }
-}

@@ -1,6 +1,5 @@
-// Does the pod's nodeSelector and required node affinity match this node's labels (the kubelet's NodeAffinity admission check), pure.
+// Does the pod's nodeSelector and required node affinity match this node's labels (the kubelet's NodeAffinity admission predicate), pure.
 import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Pod } from '@kubernetes/client-node';
-import { ContainerConfigError } from './errors.js';
 
 /** The labels the kubelet puts on its own Node (kubelet_node_status.go initialNode), without --node-labels. */
 export function defaultNodeLabels(nodeName: string, arch: string = goArch(process.arch)): Record<string, string> {
@@ -48,16 +47,12 @@ function termMatches(term: V1NodeSelectorTerm, labels: Readonly<Record<string, s
 
 /**
  * GetRequiredNodeAffinity(pod).Match(node): every nodeSelector label, and one of the required
- * node-affinity terms. The kubelet rejects a pod that fails this at admission (NodeAffinity);
- * we refuse it with the same words.
+ * node-affinity terms. The admission predicate rejects a pod that fails this (NodeAffinity).
  */
-export function checkNodeAffinity(pod: V1Pod, nodeName: string, labels: Readonly<Record<string, string>> = defaultNodeLabels(nodeName)): void {
-  const fail = (why: string) => {
-    throw new ContainerConfigError(`Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector (${why}; this node's labels: ${JSON.stringify(labels)})`);
-  };
+export function matchesNodeAffinity(pod: V1Pod, nodeName: string, labels: Readonly<Record<string, string>> = defaultNodeLabels(nodeName)): boolean {
   for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) {
-    if (labels[k] !== v) fail(`nodeSelector ${k}=${v}`);
+    if (labels[k] !== v) return false;
   }
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required && !required.nodeSelectorTerms.some((t) => termMatches(t, labels, nodeName))) fail('requiredDuringSchedulingIgnoredDuringExecution');
+  return !required || required.nodeSelectorTerms.some((t) => termMatches(t, labels, nodeName));
 }

@@ -1,0 +1,25 @@
+// The shapes of pod admission: a handler's verdict (the kubelet's PodAdmitResult) and what it knows of the node.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { SysctlAllowlist } from '../podworker/translate/sysctls.js';
+
+/** lifecycle.PodAdmitResult: admitted, or not with a one-word reason and a message. */
+export type AdmitResult = { admit: true } | { admit: false; reason: string; message: string };
+
+export const ADMIT: AdmitResult = { admit: true };
+
+/** What the node offers, as the kubelet's Node object and NodeInfo give it to the admit handlers. */
+export interface AdmissionNode {
+  name: string;
+  /** The node's labels, for nodeSelector and node affinity. */
+  labels: Readonly<Record<string, string>>;
+  /** Node allocatable: cpu in millicores, memory in bytes, pods (--max-pods). */
+  allocatable: { milliCPU: number; memory: number; pods: number };
+  /** The safe sysctls plus --allowed-unsafe-sysctls. */
+  sysctls: SysctlAllowlist;
+}
+
+/**
+ * lifecycle.PodAdmitHandler.Admit: `pod` against the pods already admitted and still active
+ * (`others`, never `pod` itself).
+ */
+export type AdmitHandler = (pod: V1Pod, others: readonly V1Pod[], node: AdmissionNode) => AdmitResult;

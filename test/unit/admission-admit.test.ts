@@ -1,0 +1,139 @@
+// admitPod: the kubelet's admit handlers in order (sysctls, then OS, resources, NodeAffinity, NodeName, NodePorts), with its reasons and messages (named table cases).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Container, V1ContainerPort, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { admitPod } from '../../src/admission/admit.js';
+import { defaultNodeLabels } from '../../src/admission/node-affinity.js';
+import type { AdmissionNode } from '../../src/admission/types.js';
+import { safeSysctls, SysctlAllowlist } from '../../src/podworker/translate/sysctls.js';
+
+const NODE: AdmissionNode = {
+  name: 'node-1',
+  labels: defaultNodeLabels('node-1', 'amd64'),
+  allocatable: { milliCPU: 2000, memory: 4 * 2 ** 30, pods: 3 },
+  sysctls: new SysctlAllowlist(safeSysctls()),
+};
+
+let n = 0;
+const pod = (spec: Partial<V1PodSpec> = {}, labels?: Record<string, string>): V1Pod => ({
+  metadata: { name: `p${++n}`, namespace: 'default', uid: `uid-${n}`, ...(labels ? { labels } : {}) },
+  spec: { containers: [{ name: 'main', image: 'busybox' }], ...spec },
+});
+const requesting = (cpu?: string, memory?: string, extra: Partial<V1Container> = {}): V1Pod =>
+  pod({ containers: [{ name: 'main', resources: { requests: { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) } }, ...extra }] });
+const withPorts = (ports: V1ContainerPort[], spec: Partial<V1PodSpec> = {}): V1Pod => pod({ containers: [{ name: 'main', ports }], ...spec });
+
+const NODE_PORTS = { admit: false, reason: 'NodePorts', message: "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" };
+const NODE_AFFINITY = { admit: false, reason: 'NodeAffinity', message: "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
+const OK = { admit: true };
+
+const cases: { name: string; pod: V1Pod; others?: V1Pod[]; node?: AdmissionNode; want: object }[] = [
+  { name: 'a plain pod on an empty node', pod: pod(), want: OK },
+  // resources
+  { name: 'cpu within allocatable', pod: requesting('2'), want: OK },
+  {
+    name: 'cpu beyond allocatable: OutOfcpu in millicores',
+    pod: requesting('64'),
+    want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 64000, used: 0, capacity: 2000" },
+  },
+  {
+    name: 'cpu counted against what admitted pods request',
+    pod: requesting('1500m'),
+    others: [requesting('300m'), requesting('250m', '1Gi')],
+    want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 1500, used: 550, capacity: 2000" },
+  },
+  { name: 'exactly what is left fits', pod: requesting('1450m'), others: [requesting('300m'), requesting('250m')], want: OK },
+  {
+    name: 'memory beyond allocatable: OutOfmemory in bytes',
+    pod: requesting(undefined, '5Gi'),
+    want: { admit: false, reason: 'OutOfmemory', message: `Node didn't have enough resource: memory, requested: ${5 * 2 ** 30}, used: 0, capacity: ${4 * 2 ** 30}` },
+  },
+  {
+    name: 'cpu is reported before memory when both run out',
+    pod: requesting('3', '5Gi'),
+    want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 3000, used: 0, capacity: 2000" },
+  },
+  { name: 'limits do not count, only requests', pod: pod({ containers: [{ name: 'main', resources: { limits: { cpu: '64' }, requests: { cpu: '1' } } }] }), want: OK },
+  { name: 'a pod with no requests fits an overcommitted node', pod: pod(), others: [requesting('3')], want: OK },
+  { name: 'a memory-only pod is not refused for cpu others overcommitted', pod: requesting(undefined, '1Gi'), others: [requesting('3')], want: OK },
+  {
+    name: 'a big init container counts',
+    pod: pod({ initContainers: [{ name: 'init', resources: { requests: { cpu: '4' } } }] }),
+    want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 4000, used: 0, capacity: 2000" },
+  },
+  {
+    name: '--max-pods: one more pod than allowed is OutOfpods',
+    pod: pod(),
+    others: [pod(), pod(), pod()],
+    want: { admit: false, reason: 'OutOfpods', message: "Node didn't have enough resource: pods, requested: 1, used: 3, capacity: 3" },
+  },
+  {
+    name: 'pods is reported before cpu',
+    pod: requesting('64'),
+    others: [pod(), pod(), pod()],
+    want: { admit: false, reason: 'OutOfpods', message: "Node didn't have enough resource: pods, requested: 1, used: 3, capacity: 3" },
+  },
+  // Every case passes the pod itself among the active pods too; here that alone would overflow pods and cpu.
+  { name: 'the pod itself among the active pods counts for nothing', pod: requesting('2'), others: [pod(), pod()], want: OK },
+  // node affinity, node name, OS
+  { name: 'nodeSelector on this node', pod: pod({ nodeSelector: { 'kubernetes.io/hostname': 'node-1' } }), want: OK },
+  { name: 'nodeSelector on a label the node lacks', pod: pod({ nodeSelector: { disktype: 'ssd' } }), want: NODE_AFFINITY },
+  {
+    name: 'required node affinity that does not match',
+    pod: pod({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['s390x'] }] }] } } } }),
+    want: NODE_AFFINITY,
+  },
+  {
+    name: 'resources are reported before node affinity',
+    pod: pod({ nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'main', resources: { requests: { cpu: '64' } } }] }),
+    want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 64000, used: 0, capacity: 2000" },
+  },
+  { name: 'spec.nodeName of another node', pod: pod({ nodeName: 'node-2' }), want: { admit: false, reason: 'NodeName', message: "Predicate NodeName failed: node(s) didn't match the requested node name" } },
+  { name: 'spec.nodeName of this node', pod: pod({ nodeName: 'node-1' }), want: OK },
+  { name: 'spec.os windows', pod: pod({ os: { name: 'windows' } }), want: { admit: false, reason: 'PodOSNotSupported', message: "Failed to admit pod as the OS field doesn't match node OS" } },
+  { name: 'spec.os linux', pod: pod({ os: { name: 'linux' } }), want: OK },
+  {
+    name: 'a kubernetes.io/os pod label of another OS',
+    pod: pod({}, { 'kubernetes.io/os': 'windows' }),
+    want: { admit: false, reason: 'PodOSSelectorNodeLabelDoesNotMatch', message: "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label" },
+  },
+  // host ports
+  { name: 'a hostPort nobody uses', pod: withPorts([{ containerPort: 80, hostPort: 8080 }]), others: [withPorts([{ containerPort: 80, hostPort: 8081 }])], want: OK },
+  { name: 'the same hostPort, both TCP by default', pod: withPorts([{ containerPort: 80, hostPort: 8080 }]), others: [withPorts([{ containerPort: 81, hostPort: 8080, protocol: 'TCP' }])], want: NODE_PORTS },
+  { name: 'the same hostPort on another protocol', pod: withPorts([{ containerPort: 53, hostPort: 5353, protocol: 'UDP' }]), others: [withPorts([{ containerPort: 53, hostPort: 5353 }])], want: OK },
+  { name: 'containerPorts alone (no hostPort) never clash', pod: withPorts([{ containerPort: 80 }]), others: [withPorts([{ containerPort: 80 }])], want: OK },
+  { name: 'two different hostIPs on the same port', pod: withPorts([{ containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' }]), others: [withPorts([{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.1' }])], want: OK },
+  { name: 'a hostIP against a port bound on every address', pod: withPorts([{ containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' }]), others: [withPorts([{ containerPort: 80, hostPort: 8080 }])], want: NODE_PORTS },
+  { name: 'every address against a port bound on one hostIP', pod: withPorts([{ containerPort: 80, hostPort: 8080 }]), others: [withPorts([{ containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' }])], want: NODE_PORTS },
+  { name: 'hostIP 0.0.0.0 is every address', pod: withPorts([{ containerPort: 80, hostPort: 8080, hostIP: '0.0.0.0' }]), others: [withPorts([{ containerPort: 80, hostPort: 8080, hostIP: '10.0.0.1' }])], want: NODE_PORTS },
+  {
+    name: 'host-network pods on the same (defaulted) port',
+    pod: withPorts([{ containerPort: 9100, hostPort: 9100 }], { hostNetwork: true }),
+    others: [withPorts([{ containerPort: 9100, hostPort: 9100 }], { hostNetwork: true })],
+    want: NODE_PORTS,
+  },
+  {
+    name: 'init container ports hold no host port',
+    pod: withPorts([{ containerPort: 80, hostPort: 8080 }]),
+    others: [pod({ initContainers: [{ name: 'i', ports: [{ containerPort: 80, hostPort: 8080 }] }] })],
+    want: OK,
+  },
+  {
+    name: 'node affinity is reported before host ports',
+    pod: withPorts([{ containerPort: 80, hostPort: 8080 }], { nodeSelector: { disktype: 'ssd' } }),
+    others: [withPorts([{ containerPort: 80, hostPort: 8080 }])],
+    want: NODE_AFFINITY,
+  },
+  // sysctls come first
+  {
+    name: 'a forbidden sysctl is reported before everything else',
+    pod: pod({ securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '1' }] }, nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'main', resources: { requests: { cpu: '64' } } }] }),
+    want: { admit: false, reason: 'SysctlForbidden', message: 'forbidden sysctl: "net.core.somaxconn" not allowlisted' },
+  },
+];
+for (const tc of cases) {
+  test(`admitPod: ${tc.name}`, () => {
+    const others = tc.others ?? [];
+    assert.deepEqual(admitPod(tc.pod, [...others, tc.pod], tc.node ?? NODE), tc.want);
+  });
+}
