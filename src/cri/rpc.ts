@@ -62,7 +62,8 @@ export function dropNulls<T>(value: T): T {
     return value;
   }
   const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
+  // for..in, not Object.keys: no array per object (decoded messages are plain, prototype-free of enumerables).
+  for (const key in obj) {
     const v = obj[key];
     if (v === null || v === undefined) delete obj[key];
     else if (typeof v === 'object') dropNulls(v);

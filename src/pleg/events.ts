@@ -51,6 +51,17 @@ export function recordOf(group: { sandboxes: PodSandbox[]; containers: Container
   };
 }
 
+/**
+ * Whether a listing shows exactly what the record holds: the same ids in the same states. The
+ * common case at every relist (nothing changed), so it is answered without building a new record.
+ */
+export function recordMatches(record: PodRecord, group: { sandboxes: PodSandbox[]; containers: Container[] }): boolean {
+  if (record.containers.size !== group.containers.length || record.sandboxes.size !== group.sandboxes.length) return false;
+  for (const c of group.containers) if (record.containers.get(c.id) !== c.state) return false;
+  for (const s of group.sandboxes) if (record.sandboxes.get(s.id) !== s.state) return false;
+  return true;
+}
+
 type PlegContainerState = 'running' | 'exited' | 'unknown' | 'non-existent';
 
 /** kubelet: convertState. "created" is folded into "unknown", as the kubelet does not act on it. */

@@ -5,7 +5,7 @@ import { POD_UID_LABEL } from '../runtime/labels.js';
 import { getPodStatus, listOwned, type OwnedObjects } from '../runtime/inspect.js';
 import type { ObservedPod } from '../runtime/types.js';
 import type { PodCache } from './cache.js';
-import { computePodEvents, groupByPod, isDelivered, recordOf, showsListing, type PodLifecycleEvent, type PodRecord } from './events.js';
+import { computePodEvents, groupByPod, isDelivered, recordMatches, recordOf, showsListing, type PodLifecycleEvent, type PodRecord } from './events.js';
 
 export type { PodLifecycleEvent, PodLifecycleEventType } from './events.js';
 
@@ -159,7 +159,8 @@ export class GenericPLEG {
     const work: { uid: string; group: OwnedObjects | undefined; events: PodLifecycleEvent[] }[] = [];
     for (const uid of uids) {
       const group = groups.get(uid);
-      const events = computePodEvents(uid, this.records.get(uid), group && recordOf(group));
+      const record = this.records.get(uid);
+      const events = record && group && recordMatches(record, group) ? [] : computePodEvents(uid, record, group && recordOf(group));
       const unknownToCache = group !== undefined && cache.get(uid) === undefined;
       const goneFromRuntime = group === undefined && cache.get(uid) !== undefined;
       if (events.length > 0 || this.reinspect.has(uid) || unknownToCache || goneFromRuntime) work.push({ uid, group, events });

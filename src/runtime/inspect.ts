@@ -13,7 +13,8 @@ export interface OwnedObjects {
 
 /** True when every key of the selector is on the object with the same value. */
 export function matchesSelector(labels: Record<string, string> | undefined, selector: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
+  return true;
 }
 
 /**

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, ContainerState, PodSandbox, PodSandboxState } from '../../src/cri/types.js';
-import { computePodEvents, groupByPod, isDelivered, type PodRecord } from '../../src/pleg/events.js';
+import fc from 'fast-check';
+import { computePodEvents, groupByPod, isDelivered, recordMatches, recordOf, type PodRecord } from '../../src/pleg/events.js';
 
 const rec = (containers: Record<string, ContainerState> = {}, sandboxes: Record<string, PodSandboxState> = {}): PodRecord => ({
   containers: new Map(Object.entries(containers)),
@@ -75,4 +76,37 @@ test('groupByPod groups by the pod UID label and drops objects without one', () 
   assert.deepEqual([...groups.keys()].sort(), ['u1', 'u2', 'u3']);
   assert.deepEqual(groups.get('u1')?.containers.map((c) => c.id), ['c1']);
   assert.deepEqual(groups.get('u3')?.sandboxes, []);
+});
+
+const listing = (containers: Record<string, ContainerState>, sandboxes: Record<string, PodSandboxState> = {}) => ({
+  containers: Object.entries(containers).map(([id, state]) => ({ id, state }) as Container),
+  sandboxes: Object.entries(sandboxes).map(([id, state]) => ({ id, state }) as PodSandbox),
+});
+
+const matchCases: { name: string; record: PodRecord; group: ReturnType<typeof listing>; want: boolean }[] = [
+  { name: 'same ids, same states', record: rec({ a: 'CONTAINER_RUNNING' }, { s: 'SANDBOX_READY' }), group: listing({ a: 'CONTAINER_RUNNING' }, { s: 'SANDBOX_READY' }), want: true },
+  { name: 'a container changed state', record: rec({ a: 'CONTAINER_RUNNING' }), group: listing({ a: 'CONTAINER_EXITED' }), want: false },
+  { name: 'a container appeared', record: rec({ a: 'CONTAINER_RUNNING' }), group: listing({ a: 'CONTAINER_RUNNING', b: 'CONTAINER_CREATED' }), want: false },
+  { name: 'a container was replaced by another id', record: rec({ a: 'CONTAINER_EXITED' }), group: listing({ b: 'CONTAINER_EXITED' }), want: false },
+  { name: 'the sandbox went not ready', record: rec({}, { s: 'SANDBOX_READY' }), group: listing({}, { s: 'SANDBOX_NOTREADY' }), want: false },
+  { name: 'created then unknown differ here, though the PLEG sends nothing for it', record: rec({ a: 'CONTAINER_CREATED' }), group: listing({ a: 'CONTAINER_UNKNOWN' }), want: false },
+];
+
+for (const c of matchCases) {
+  test(`recordMatches: ${c.name}`, () => {
+    assert.equal(recordMatches(c.record, c.group), c.want);
+  });
+}
+
+test('recordMatches: a matching listing never has events (the relist may skip computePodEvents)', () => {
+  const state = fc.constantFrom<ContainerState>('CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAINER_EXITED', 'CONTAINER_UNKNOWN');
+  const sbState = fc.constantFrom<PodSandboxState>('SANDBOX_READY', 'SANDBOX_NOTREADY');
+  const ids = <T extends string>(a: fc.Arbitrary<T>) => fc.dictionary(fc.constantFrom('a', 'b', 'c'), a, { maxKeys: 3 }) as fc.Arbitrary<Record<string, T>>;
+  fc.assert(
+    fc.property(ids(state), ids(sbState), ids(state), ids(sbState), (oldC, oldS, newC, newS) => {
+      const group = listing(newC, newS);
+      if (recordMatches(rec(oldC, oldS), group)) assert.deepEqual(computePodEvents('u', rec(oldC, oldS), recordOf(group)), []);
+      assert.ok(recordMatches(recordOf(group), group), 'a listing matches its own record');
+    }),
+  );
 });
