@@ -32,16 +32,25 @@ interface Parsed { text: string; pods: V1Pod[]; errors: ManifestError[] }
 
 const systemClock: Clock = { now: () => Date.now() };
 
-/** The manifest files of a directory: regular files (symlinks followed), not dot-files, not subdirectories, sorted (extractFromDir). */
+/**
+ * The manifest files of a directory: regular files (symlinks followed), not dot-files, not
+ * subdirectories, sorted (extractFromDir). The entry types come with the listing; only symlinks
+ * (and the rare filesystem that gives no type) cost a stat.
+ */
 async function listManifestFiles(dir: string, logger: SourceLogger): Promise<string[]> {
-  const names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: string[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isFile()) {
+      files.push(path);
+      continue;
+    }
     try {
-      const st = await stat(path);
-      if (st.isFile()) files.push(path);
-      else if (st.isDirectory()) logger.debug({ path }, 'not recursing into manifest path');
+      const st = entry.isDirectory() ? undefined : await stat(path);
+      if (st?.isFile()) files.push(path);
+      else if (!st || st.isDirectory()) logger.debug({ path }, 'not recursing into manifest path');
       else logger.warn({ path }, 'manifest path is not a regular file; ignoring');
     } catch (err) {
       // Removed between readdir and stat, or a dangling symlink: just not there this pass.
@@ -65,6 +74,8 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   let debounce: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let pendingTrigger: Trigger | undefined;
+  /** Paths the watch reported since the last pass ('all': read everything). */
+  let dirty: Set<string> | 'all' = 'all';
   let stopped = false;
   let missingLogged = false;
   let lastEmitted: string | undefined;
@@ -104,8 +115,13 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     missingLogged = false;
     if (st.ino !== watchedIno) {
       closeWatch();
-      armWatch(st.ino);
+      armWatch(st.ino, st.isDirectory());
     }
+    // A watch pass reads only the files the watch named (a burst of 100 new manifests would
+    // otherwise read the whole directory once per event batch); a re-list reads them all.
+    const changed = dirty;
+    dirty = new Set();
+    const mustRead = (path: string) => trigger === 'relist' || changed === 'all' || changed.has(path) || !parsedByPath.has(path);
     const files = st.isDirectory() ? await listManifestFiles(manifestDir, logger) : [manifestDir];
     const pods: V1Pod[] = [];
     const errors: ManifestError[] = [];
@@ -114,7 +130,7 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     for (const path of files) {
       let text: string;
       try {
-        text = await readFile(path, 'utf8');
+        text = mustRead(path) ? await readFile(path, 'utf8') : parsedByPath.get(path)!.text;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
         const message = `cannot read: ${String(err)}`;
@@ -202,8 +218,11 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     return running;
   }
 
-  function schedule(): void {
+  /** `name`: the entry the watch reported, or undefined when it could not say (then every file is read). */
+  function schedule(name?: string | null): void {
     if (stopped) return;
+    if (!name || dirty === 'all') dirty = 'all';
+    else dirty.add(join(manifestDir, name));
     clearTimeout(debounce);
     debounce = setTimeout(() => void resync('watch'), debounceMs);
   }
@@ -215,10 +234,10 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   }
 
   /** Arms the watch on the path as it is now; if that fails, the periodic re-list tries again. */
-  function armWatch(ino: number): void {
+  function armWatch(ino: number, isDir: boolean): void {
     if (stopped) return;
     try {
-      watcher = watch(manifestDir, { persistent: false }, () => schedule());
+      watcher = watch(manifestDir, { persistent: false }, (_event, name) => schedule(isDir ? name : null));
       watchedIno = ino;
       watcher.on('error', (err) => {
         // The path went away or was replaced: drop the dead watch and look again.
