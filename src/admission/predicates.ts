@@ -1,41 +1,37 @@
-// The predicate admit handler (pkg/kubelet/lifecycle/predicate.go Admit + generalFilter): OS, resources, node affinity, node name, host ports, pure.
+// The predicate admit handler (pkg/kubelet/lifecycle/predicate.go Admit + generalFilter): OS, then all of resources, node affinity, node name, host ports, pure.
 import type { V1Pod } from '@kubernetes/client-node';
+import { handleCriticalAdmissionFailure } from './critical.js';
 import { fitsHostPorts } from './host-ports.js';
 import { matchesNodeAffinity } from './node-affinity.js';
-import { fitsResources, insufficientResourceMessage, OUT_OF_REASON } from './resources.js';
-import { ADMIT, type AdmitResult, type AdmissionNode } from './types.js';
+import { fitsResources } from './resources.js';
+import { ADMIT, type AdmitResult, type AdmissionNode, type PredicateFailureError, type PredicateFailureReason } from './types.js';
 
 /** runtime.GOOS of every node mini-kubelet runs on. */
 const NODE_OS = 'linux';
 
-/** PredicateFailureError.Error: "Predicate <name> failed: <reason>", with the predicate's name as the admission reason. */
-function predicateFailure(name: string, desc: string): AdmitResult {
-  return { admit: false, reason: name, message: `Predicate ${name} failed: ${desc}` };
-}
+/** lifecycle.UnexpectedAdmissionError: the admit reason when recovering from a failure (preemption) itself failed. */
+export const UNEXPECTED_ADMISSION_ERROR = 'UnexpectedAdmissionError';
+
+const failure = (predicateName: string, predicateDesc: string): PredicateFailureError => ({ predicateName, predicateDesc });
 
 /**
- * generalFilter (scheduler.AdmissionCheck with every failure): first the resources, then
- * NodeAffinity, NodeName and NodePorts. Taints are not checked: the kubelet skips them for
- * static pods, and every pod here is one. Only the first failure is reported, as the kubelet does.
+ * generalFilter (scheduler.AdmissionCheck with includeAllFailures): every failure, in order:
+ * each resource that ran out, then NodeAffinity, NodeName and NodePorts. Taints are not checked:
+ * the kubelet skips them for static pods, and every pod here is one.
  */
-function generalFilter(pod: V1Pod, others: readonly V1Pod[], node: AdmissionNode): AdmitResult {
-  const insufficient = fitsResources(pod, others, node);
-  if (insufficient.length > 0) {
-    const r = insufficient[0]!;
-    return { admit: false, reason: OUT_OF_REASON[r.resourceName], message: insufficientResourceMessage(r) };
-  }
-  if (!matchesNodeAffinity(pod, node.name, node.labels)) {
-    return predicateFailure('NodeAffinity', "node(s) didn't match Pod's node affinity/selector");
-  }
+function generalFilter(pod: V1Pod, others: readonly V1Pod[], node: AdmissionNode): PredicateFailureReason[] {
+  const reasons: PredicateFailureReason[] = fitsResources(pod, others, node);
+  if (!matchesNodeAffinity(pod, node.name, node.labels)) reasons.push(failure('NodeAffinity', "node(s) didn't match Pod's node affinity/selector"));
   const nodeName = pod.spec?.nodeName;
-  if (nodeName && nodeName !== node.name) return predicateFailure('NodeName', "node(s) didn't match the requested node name");
-  if (!fitsHostPorts(pod, others)) return predicateFailure('NodePorts', "node(s) didn't have free ports for the requested pod ports");
-  return ADMIT;
+  if (nodeName && nodeName !== node.name) reasons.push(failure('NodeName', "node(s) didn't match the requested node name"));
+  if (!fitsHostPorts(pod, others)) reasons.push(failure('NodePorts', "node(s) didn't have free ports for the requested pod ports"));
+  return reasons;
 }
 
 /**
  * predicateAdmitHandler.Admit: the checks preemption cannot help come first (the pod's
- * kubernetes.io/os label and spec.os against the node's OS), then generalFilter.
+ * kubernetes.io/os label and spec.os against the node's OS), then generalFilter, whose failures
+ * go to the critical-pod handler (critical.ts) before one of them is reported.
  */
 export function admitPredicates(pod: V1Pod, others: readonly V1Pod[], node: AdmissionNode): AdmitResult {
   const osLabel = pod.metadata?.labels?.['kubernetes.io/os'];
@@ -47,5 +43,13 @@ export function admitPredicates(pod: V1Pod, others: readonly V1Pod[], node: Admi
   if (os !== undefined && os !== NODE_OS) {
     return { admit: false, reason: 'PodOSNotSupported', message: "Failed to admit pod as the OS field doesn't match node OS" };
   }
-  return generalFilter(pod, others, node);
+  const reasons = generalFilter(pod, others, node);
+  if (reasons.length === 0) return ADMIT;
+  const outcome = handleCriticalAdmissionFailure(reasons);
+  if ('error' in outcome) {
+    return { admit: false, reason: UNEXPECTED_ADMISSION_ERROR, message: `Unexpected error while attempting to recover from admission failure: ${outcome.error}` };
+  }
+  // Only the first remaining failure is reported; PredicateFailureError.Error is its message.
+  const first = outcome.reasons[0]!;
+  return { admit: false, reason: first.predicateName, message: `Predicate ${first.predicateName} failed: ${first.predicateDesc}` };
 }

@@ -11,16 +11,12 @@ export interface InsufficientResource {
   capacity: number;
 }
 
-/** The kubelet's admission reasons for them (lifecycle.OutOfCPU, OutOfMemory, OutOfPods). */
-export const OUT_OF_REASON: Record<InsufficientResource['resourceName'], string> = {
-  pods: 'OutOfpods',
-  cpu: 'OutOfcpu',
-  memory: 'OutOfmemory',
-};
-
-/** lifecycle.InsufficientResourceError.Error. */
-export function insufficientResourceMessage(r: InsufficientResource): string {
-  return `Node didn't have enough resource: ${r.resourceName}, requested: ${r.requested}, used: ${r.used}, capacity: ${r.capacity}`;
+/**
+ * InsufficientResourceError.GetInsufficientAmount: how much more the node would need, in the
+ * resource's unit (requested minus what is left), what preemption would have to free.
+ */
+export function insufficientAmount(r: InsufficientResource): number {
+  return r.requested - (r.capacity - r.used);
 }
 
 /**

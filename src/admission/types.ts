@@ -1,11 +1,21 @@
 // The shapes of pod admission: a handler's verdict (the kubelet's PodAdmitResult) and what it knows of the node.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { SysctlAllowlist } from '../podworker/translate/sysctls.js';
+import type { InsufficientResource } from './resources.js';
 
 /** lifecycle.PodAdmitResult: admitted, or not with a one-word reason and a message. */
 export type AdmitResult = { admit: true } | { admit: false; reason: string; message: string };
 
 export const ADMIT: AdmitResult = { admit: true };
+
+/** lifecycle.PredicateFailureError: a scheduler filter's name (NodeAffinity, NodeName, NodePorts) and why it failed. */
+export interface PredicateFailureError {
+  predicateName: string;
+  predicateDesc: string;
+}
+
+/** lifecycle.PredicateFailureReason: what generalFilter reports, a predicate failure or an InsufficientResourceError. */
+export type PredicateFailureReason = PredicateFailureError | InsufficientResource;
 
 /** What the node offers, as the kubelet's Node object and NodeInfo give it to the admit handlers. */
 export interface AdmissionNode {

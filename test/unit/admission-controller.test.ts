@@ -75,8 +75,12 @@ test('admission: a pod admitted in an earlier ADD holds its resources for later 
   const b = pod('b', 2, { cpu: '1' });
   assert.deepEqual(h.add([a]), ['a']);
   assert.deepEqual(h.add([b], [a, b]), []);
-  assert.equal(h.statusManager.getPodStatus('uid-b')?.message, "Pod was rejected: Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000");
-  assert.equal(h.statusManager.getPodStatus('uid-b')?.reason, 'OutOfcpu');
+  const status = h.statusManager.getPodStatus('uid-b')!;
+  assert.deepEqual([status.reason, status.message], [
+    'UnexpectedAdmissionError',
+    'Pod was rejected: Unexpected error while attempting to recover from admission failure: preemption: error finding a set of pods to preempt: no set of running pods found to reclaim resources: [(res: cpu, q: 500), ]',
+  ]);
+  assert.deepEqual(h.recorder.eventsFor('uid-b').map((e) => [e.type, e.reason]), [['Warning', 'UnexpectedAdmissionError']]);
 });
 
 const holders: { name: string; kind: PodWorkerState['kind']; phase?: string; holds: boolean }[] = [
@@ -156,6 +160,6 @@ test('admission: removing a rejected pod forgets its status and events; an admit
 });
 
 test('rejectedStatus keeps the pod’s QoS class', () => {
-  assert.equal(rejectedStatus(pod('g', 1, { guaranteed: true }), 'OutOfcpu', 'm').qosClass, 'Guaranteed');
+  assert.equal(rejectedStatus(pod('g', 1, { guaranteed: true }), 'UnexpectedAdmissionError', 'm').qosClass, 'Guaranteed');
   assert.deepEqual(rejectedStatus(pod('b', 1, { cpu: '1' }), 'NodeAffinity', 'why'), { phase: 'Failed', reason: 'NodeAffinity', message: 'Pod was rejected: why', qosClass: 'Burstable' });
 });
