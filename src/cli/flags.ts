@@ -73,7 +73,7 @@ export function addRunOptions(program: Command): Command {
     .addOption(duration('--sync-frequency <duration>', 'every pod is re-synced at least this often', '1m'))
     .addOption(duration('--pleg-relist-period <duration>', 'how often the runtime is relisted for container events', '1s'))
     .option('--max-concurrent-pod-syncs <n>', 'how many pods may talk to the runtime at once', int, 8)
-    .option('--max-pods <n>', 'how many pods may run at once; a pod beyond it is rejected at admission (OutOfpods)', int, 110)
+    .option('--max-pods <n>', 'how many pods may run at once; a pod beyond it is rejected at admission (UnexpectedAdmissionError: no pod to preempt)', int, 110)
     .option('--serialize-image-pulls <bool>', 'pull one image at a time', bool, true)
     .addOption(duration('--max-container-restart-period <duration>', 'the CrashLoopBackOff ceiling (starts at 10s, doubles up to this)', '5m'))
     .addOption(duration('--container-gc-period <duration>', 'how often dead containers, dead sandboxes and the logs of removed pods are garbage-collected (the kubelet fixes this at 1m; 0s disables)', '1m'))

@@ -111,8 +111,9 @@ async function ensureSandbox(
   };
   const newest = observed?.sandboxes[0];
   const attempt = actions.createSandbox ? actions.attempt : (newest?.attempt ?? 0);
-  // The config first: a pod the node refuses (policy, forbidden sysctl, a field it cannot honour)
-  // gets no volumes and no sandbox, and each container says why (CreateContainerConfigError).
+  // The config first: a pod the node refuses (policy, a field it cannot honour) gets no volumes
+  // and no sandbox, and each container says why (CreateContainerConfigError). Forbidden sysctls
+  // never get this far: admission rejects them (src/admission/).
   let config: PodSandboxConfig;
   try {
     config = generatePodSandboxConfig(pod, attempt, deps.sandboxOptions);
