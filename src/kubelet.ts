@@ -3,7 +3,7 @@
 // Follow one pod: a source emits a snapshot, PodConfig turns it into ADD/UPDATE/DELETE, this file
 // hands each pod to its worker (podworker/workers.ts), the worker's syncer observes, plans and
 // executes (podworker/sync-pod.ts), and the PLEG wakes the worker when the runtime changes.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { PodAdmission } from './admission/controller.js';
 import type { AdmissionNode } from './admission/types.js';
@@ -19,6 +19,9 @@ import { POD_TERMINATION_GRACE_PERIOD_ANNOTATION } from './runtime/labels.js';
 import type { ObservedPod } from './runtime/types.js';
 import type { StatusManager } from './status/manager.js';
 import type { PodViewSource } from './server/types.js';
+
+/** The status of a pod no sync has reached yet. */
+const PENDING: Readonly<V1PodStatus> = Object.freeze({ phase: 'Pending' });
 
 /** How long relists must fail before pods are marked (a single hiccup marks nothing). */
 export const RUNTIME_DOWN_AFTER_MS = 3000;
@@ -52,6 +55,8 @@ export class Kubelet {
   private sourcesReady = false;
   private runtimeDown = false;
   private readonly listeners = new Set<() => void>();
+  /** pods(): each source pod's last merged view, reused while its stored status is the same object. */
+  private readonly withStatus = new WeakMap<V1Pod, V1Pod>();
   private readonly admission: PodAdmission | undefined;
 
   constructor(private readonly parts: KubeletParts) {
@@ -201,13 +206,22 @@ export class Kubelet {
     };
   }
 
-  /** Every pod from the sources with its live status; a pod not synced yet is Pending. */
+  /**
+   * Every pod from the sources with its live status; a pod not synced yet is Pending. The same
+   * pod with the same stored status gives the same object, so the views' encoders can cache by
+   * identity (a watch or a poll of /pods would otherwise re-encode every pod on every change).
+   * The objects are shared: callers must not modify them.
+   */
   pods(): V1Pod[] {
     const { podConfig, statusManager } = this.parts;
-    return podConfig.pods().map((pod) => ({
-      ...pod,
-      status: statusManager.getPodStatus(pod.metadata!.uid!) ?? { phase: 'Pending', qosClass: undefined },
-    }));
+    return podConfig.pods().map((pod) => {
+      const status = statusManager.peekPodStatus(pod.metadata!.uid!) ?? PENDING;
+      const last = this.withStatus.get(pod);
+      if (last?.status === status) return last;
+      const merged = { ...pod, status: status as V1PodStatus };
+      this.withStatus.set(pod, merged);
+      return merged;
+    });
   }
 
   private notify(): void {

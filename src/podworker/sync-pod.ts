@@ -62,7 +62,7 @@ export class KubeletPodSyncer implements PodSyncer {
     const { clock, logger } = this.opts;
     const observed = await this.observe(uid);
     // kubelet: activeDeadlineHandler. Past its deadline the pod fails and is torn down.
-    const deadline = activeDeadlineAt(pod, this.opts.statusManager.getPodStatus(uid)?.startTime);
+    const deadline = activeDeadlineAt(pod, this.opts.statusManager.peekPodStatus(uid)?.startTime);
     if (deadline !== undefined && clock() >= deadline) {
       if (!this.deadlineExceeded.has(uid)) this.opts.recorder.event(pod, 'Normal', DEADLINE_EXCEEDED_REASON, DEADLINE_EXCEEDED_MESSAGE);
       this.deadlineExceeded.add(uid);
@@ -91,7 +91,7 @@ export class KubeletPodSyncer implements PodSyncer {
 
     const fresh = result.changed ? await this.opts.pleg.updatePod(uid) : observed;
     const phase = await this.updateStatus(pod, fresh);
-    const untilDeadline = activeDeadlineAt(pod, this.opts.statusManager.getPodStatus(uid)?.startTime);
+    const untilDeadline = activeDeadlineAt(pod, this.opts.statusManager.peekPodStatus(uid)?.startTime);
     const resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, untilDeadline === undefined ? Infinity : untilDeadline - clock());
     return { terminal: isTerminalPhase(phase), resyncAfterMs: Number.isFinite(resyncAfterMs) ? resyncAfterMs : undefined };
   }

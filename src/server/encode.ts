@@ -64,10 +64,32 @@ function encode(value: unknown, type: WireType): unknown {
   }
 }
 
-/** One pod as the API server would send it (kind and apiVersion set, as kubectl shows them). */
+/**
+ * Encodings by pod object: the agent's view hands out the same object while a pod and its status
+ * are unchanged (Kubelet.pods), so a watch or a poll of /pods encodes only the pods that changed.
+ * Pod objects are never modified once made, which is what makes identity a safe key.
+ */
+const encoded = new WeakMap<V1Pod, { object: WirePod; json?: string }>();
+
+function encodedEntry(pod: V1Pod): { object: WirePod; json?: string } {
+  let entry = encoded.get(pod);
+  if (!entry) {
+    const { apiVersion: _a, kind: _k, ...rest } = encode(pod, POD) as WirePod;
+    entry = { object: { apiVersion: 'v1', kind: 'Pod', ...rest } };
+    encoded.set(pod, entry);
+  }
+  return entry;
+}
+
+/** One pod as the API server would send it (kind and apiVersion set, as kubectl shows them). Shared: do not modify. */
 export function encodePod(pod: V1Pod): WirePod {
-  const { apiVersion: _a, kind: _k, ...rest } = encode(pod, POD) as WirePod;
-  return { apiVersion: 'v1', kind: 'Pod', ...rest };
+  return encodedEntry(pod).object;
+}
+
+/** encodePod as JSON text, also cached. */
+export function encodePodJSON(pod: V1Pod): string {
+  const entry = encodedEntry(pod);
+  return (entry.json ??= JSON.stringify(entry.object));
 }
 
 /** The API server lists in key order, which is namespace then name. */
@@ -80,6 +102,12 @@ export function byNamespaceAndName(a: V1Pod, b: V1Pod): number {
 export function encodePodList(pods: V1Pod[]): Record<string, unknown> {
   const items = [...pods].sort(byNamespaceAndName).map(encodePod);
   return { kind: 'PodList', apiVersion: 'v1', metadata: {}, items };
+}
+
+/** encodePodList as JSON text, joined from the pods' cached encodings. */
+export function encodePodListJSON(pods: V1Pod[]): string {
+  const items = [...pods].sort(byNamespaceAndName).map(encodePodJSON);
+  return `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[${items.join(',')}]}`;
 }
 
 /** A metav1.Status failure body, the shape the API server answers errors with. */

@@ -1,7 +1,7 @@
 // The watch stream behind `get pods -w`: diffs successive pod snapshots into API-server-style watch events.
 import type { ServerResponse } from 'node:http';
 import type { V1Pod } from '@kubernetes/client-node';
-import { byNamespaceAndName, encodePod, type WirePod } from './encode.js';
+import { byNamespaceAndName, encodePod, encodePodJSON, type WirePod } from './encode.js';
 import type { PodViewSource, ServerLogger } from './types.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -24,17 +24,22 @@ function podKey(pod: V1Pod): string {
  * like a watch without a resourceVersion ("get state and start at most recent").
  */
 export class PodWatchDiffer {
-  private last = new Map<string, { json: string; object: WirePod }>();
+  private last = new Map<string, { pod: V1Pod; json: string; object: WirePod }>();
 
   next(pods: V1Pod[]): WatchEvent[] {
     const events: WatchEvent[] = [];
-    const seen = new Map<string, { json: string; object: WirePod }>();
+    const seen = new Map<string, { pod: V1Pod; json: string; object: WirePod }>();
     for (const pod of [...pods].sort(byNamespaceAndName)) {
       const key = podKey(pod);
-      const object = encodePod(pod);
-      const json = JSON.stringify(object);
-      seen.set(key, { json, object });
       const before = this.last.get(key);
+      // The same pod object is the same pod and status (Kubelet.pods): nothing to encode or compare.
+      if (before?.pod === pod) {
+        seen.set(key, before);
+        continue;
+      }
+      const object = encodePod(pod);
+      const json = encodePodJSON(pod);
+      seen.set(key, { pod, json, object });
       if (!before) events.push({ type: 'ADDED', object });
       else if (before.json !== json) events.push({ type: 'MODIFIED', object });
     }
@@ -78,12 +83,20 @@ export function servePodWatch(
   };
   write(differ.next(source.pods()));
   if (opts.bookmarks) write([initialEventsEnd()]);
+  // Changes come in bursts (a status per container start): diff once per turn of the event loop.
+  let pending = false;
   const unsubscribe = source.subscribe(() => {
-    try {
-      write(differ.next(source.pods()));
-    } catch (err) {
-      logger.warn({ err }, 'read-only server: could not send a watch event');
-    }
+    if (pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      if (stopped) return;
+      try {
+        write(differ.next(source.pods()));
+      } catch (err) {
+        logger.warn({ err }, 'read-only server: could not send a watch event');
+      }
+    });
   });
   let stopped = false;
   const stop = () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
 import { CONTAINER_LOGS_PREFIX, serveContainerLogs } from '../logs/http.js';
 import type { ContainerLogsView } from '../logs/locate.js';
-import { encodePodList, statusBody } from './encode.js';
+import { encodePodListJSON, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
 import type { PodViewSource, ServerLogger } from './types.js';
 
@@ -39,6 +39,12 @@ export const DEFAULT_READ_ONLY_PORT = 10255;
 function sendJSON(res: http.ServerResponse, code: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
   res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** JSON already serialized (the pod list, joined from cached per-pod encodings). */
+function sendJSONText(res: http.ServerResponse, code: number, json: string) {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(json);
 }
 
 function sendText(res: http.ServerResponse, code: number, text: string) {
@@ -88,7 +94,7 @@ function route(
         res.on('close', () => watches.delete(stop));
         return;
       }
-      sendJSON(res, 200, encodePodList(source.pods()));
+      sendJSONText(res, 200, encodePodListJSON(source.pods()));
       return;
     }
     case '/manifests/errors':

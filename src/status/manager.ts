@@ -117,6 +117,15 @@ export class StatusManager {
     return e ? structuredClone(e.status) : undefined;
   }
 
+  /**
+   * The stored status itself, not a copy: for readers that only look (the views, a phase or start
+   * time check). A stored status is never changed in place (each set stores a new one), so the
+   * same object means the same status; callers must not modify it.
+   */
+  peekPodStatus(uid: string): Readonly<V1PodStatus> | undefined {
+    return this.entries.get(uid)?.status;
+  }
+
   /** Every pod with a status, as pod objects with .status set. */
   pods(): V1Pod[] {
     return [...this.entries.values()].map((e) => ({ ...e.pod, status: structuredClone(e.status) }));
