@@ -150,7 +150,8 @@ async function makeCgroup(mount: string, name: CgroupName): Promise<void> {
       throw again;
     }
   }
-  await inheritCpuset(path.join(mount, ...name.slice(0, -1)), dir);
+  // Only a v1 cpuset hierarchy needs it (under v2 an empty cpuset means the parent's).
+  if (path.basename(mount).split(',').includes('cpuset')) await inheritCpuset(path.join(mount, ...name.slice(0, -1)), dir);
 }
 
 /** cpusetCopyIfNeeded: only where the files exist (the cpuset hierarchy) and the new ones are empty. */
