@@ -68,7 +68,9 @@ export async function executePodActions(
   }
   if (actions.containersToStart.length === 0 && !actions.createSandbox) return result;
 
-  // Step 2: volumes and the sandbox.
+  // Step 2: volumes and the sandbox; meanwhile, whether the images are there (asked once, used in step 3).
+  const specs = actions.containersToStart.map((a) => containerSpec(pod, a.name, a.kind)).filter((c): c is V1Container => !!c);
+  const images = deps.images.lookAhead(specs);
   const sandbox = await ensureSandbox(pod, actions, observed, deps, result);
   if (!sandbox) {
     resyncIn(ERROR_RESYNC_MS);
@@ -82,7 +84,7 @@ export async function executePodActions(
     if (!spec) continue;
     // kubelet doBackOff: each restart lengthens the next back-off, counted from the last exit.
     if (action.backOff) deps.crashLoopBackOff.next(action.backOff.key, action.backOff.eventTime);
-    const failure = await startContainer(pod, spec, action, sandbox, deps);
+    const failure = await startContainer(pod, spec, action, sandbox, deps, images);
     result.changed = true;
     if (failure) {
       result.waiting.set(action.name, failure);

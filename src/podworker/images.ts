@@ -10,6 +10,9 @@ export type EnsureImageResult =
   | { ok: true; imageRef: string; image: Image | undefined }
   | { ok: false; reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName'; message: string };
 
+/** ImageStatus answers asked ahead, by image reference with its default tag. */
+export type ImageLookAhead = Map<string, Promise<Image | undefined>>;
+
 export interface ImageManagerOptions {
   cri: CriRuntime;
   /** Back-off per image and pod: 10s doubling to 300s, as the kubelet's imageBackOff. */
@@ -37,7 +40,27 @@ export class ImageManager {
     this.pulls = new PQueue({ concurrency: opts.serializeImagePulls ? 1 : Infinity });
   }
 
-  async ensureImageExists(pod: V1Pod, container: V1Container, sandboxConfig?: PodSandboxConfig): Promise<EnsureImageResult> {
+  /**
+   * ImageStatus for the containers' images, asked now so the answers are ready when
+   * ensureImageExists needs them: the executor asks while RunPodSandbox runs, which takes one CRI
+   * round trip off every pod start. Images pulled Always skip it (they are pulled anyway).
+   */
+  lookAhead(containers: readonly V1Container[]): ImageLookAhead {
+    const out: ImageLookAhead = new Map();
+    for (const c of containers) {
+      const spec = c.image?.trim() ?? '';
+      if (spec === '' || c.imagePullPolicy === 'Always') continue;
+      const image = withDefaultTag(spec);
+      if (out.has(image)) continue;
+      const status = this.opts.cri.imageStatus({ image });
+      // Awaited (and so rethrown) by ensureImageExists; a sync that ends before that drops it quietly.
+      status.catch(() => undefined);
+      out.set(image, status);
+    }
+    return out;
+  }
+
+  async ensureImageExists(pod: V1Pod, container: V1Container, sandboxConfig?: PodSandboxConfig, lookAhead?: ImageLookAhead): Promise<EnsureImageResult> {
     const { cri, recorder, backOff, clock } = this.opts;
     const fieldPath = containerFieldPath(pod, container.name);
     const spec = container.image?.trim() ?? '';
@@ -45,7 +68,7 @@ export class ImageManager {
     const image = withDefaultTag(spec);
     const policy = container.imagePullPolicy ?? 'IfNotPresent';
 
-    const present = await cri.imageStatus({ image });
+    const present = await (lookAhead?.get(image) ?? cri.imageStatus({ image }));
     if (present && policy !== 'Always') {
       recorder.event(pod, 'Normal', 'Pulled', `Container image "${spec}" already present on machine`, fieldPath);
       return { ok: true, imageRef: present.id, image: present };

@@ -7,6 +7,7 @@ import type { ContainerWaitingReason } from '../runtime/types.js';
 import { VolumeError } from '../volumes/manager.js';
 import type { ContainerToStart } from './actions.js';
 import type { ExecutorDeps } from './deps.js';
+import type { ImageLookAhead } from './images.js';
 import { ContainerConfigError, generateContainerConfig } from './translate/container-config.js';
 import { killContainer } from './kill.js';
 import { podGracePeriodSeconds } from './state.js';
@@ -26,6 +27,7 @@ export async function startContainer(
   action: ContainerToStart,
   sandbox: SandboxInfo,
   deps: ExecutorDeps,
+  images?: ImageLookAhead,
 ): Promise<ContainerWaitingReason | undefined> {
   const { cri, recorder } = deps;
   const fieldPath = containerFieldPath(pod, spec.name);
@@ -35,7 +37,7 @@ export async function startContainer(
   };
 
   // Step 1: the image (kubelet: EnsureImageExists).
-  const image = await deps.images.ensureImageExists(pod, spec, sandbox.config);
+  const image = await deps.images.ensureImageExists(pod, spec, sandbox.config, images);
   if (!image.ok) return { reason: image.reason, message: image.message };
 
   // Step 2: the container config, with mounts prepared on the host.

@@ -169,6 +169,24 @@ describe('KubeletPodSyncer.syncPod', () => {
     assert.deepEqual(methods.slice(0, run).filter((m) => m === 'listPodSandbox'), [], `calls: ${methods.join(', ')}`);
   });
 
+  it('the image is looked up while the sandbox is made, once per image, and not for pull policy Always', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    await h.pleg.relist();
+    h.resetCalls();
+    await h.sync(pod('two', { containers: [{ name: 'a', image: 'busybox:1.36' }, { name: 'b', image: 'busybox:1.36' }] }));
+    const methods = h.cri.calls.map((c) => c.method);
+    assert.equal(methods.filter((m) => m === 'imageStatus').length, 1, `calls: ${methods.join(', ')}`);
+    assert.ok(methods.indexOf('imageStatus') < methods.indexOf('runPodSandbox'), 'asked before the sandbox call returns');
+    assert.equal(running(h).length, 2);
+
+    h.resetCalls();
+    await h.sync(pod('always', { containers: [{ name: 'a', image: 'busybox:1.36', imagePullPolicy: 'Always' }] }));
+    const after = h.cri.calls.map((c) => c.method);
+    assert.ok(after.indexOf('pullImage') > after.indexOf('runPodSandbox'), `calls: ${after.join(', ')}`);
+    assert.equal(after.slice(0, after.indexOf('runPodSandbox')).includes('imageStatus'), false, 'Always pulls: nothing to look up ahead');
+  });
+
   it('a sandbox made by this sync is not searched for containers an earlier call made; an existing one is', async () => {
     const h = makeHarness();
     h.cri.addImage('busybox:1.36');
