@@ -13,6 +13,10 @@ import { ContainerGC } from '../gc/container-gc.js';
 import { Kubelet } from '../kubelet.js';
 import { HookRunner } from '../lifecycle/handlers.js';
 import { createLogger } from '../log.js';
+import { registerPlegMetrics } from '../metrics/pleg.js';
+import { registerPodWorkerMetrics } from '../metrics/podworker.js';
+import { createMetricsRegistry } from '../metrics/registry.js';
+import { registerRuntimeMetrics } from '../metrics/runtime.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
 import { CgroupfsManager } from '../node/cgroups-fs.js';
 import { PodCache } from '../pleg/cache.js';
@@ -38,12 +42,15 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const clock = () => Date.now();
   const nodeName = nodeNameOf(o.hostnameOverride);
   const hostIP = nodeIPOf(o.nodeIp);
+  // Served at /metrics; the parts only count and observe, the gauges are read when scraped.
+  const metrics = createMetricsRegistry();
 
   const cri = createCriClient({
     runtimeEndpoint: o.containerRuntimeEndpoint,
     imageEndpoint: o.imageServiceEndpoint,
     timeoutMs: o.runtimeRequestTimeout,
     logger,
+    observer: registerRuntimeMetrics(metrics),
   });
   try {
     const info = await connectRuntime(cri);
@@ -73,7 +80,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
   }
   const recorder = new EventRecorder({ logger, clock });
   const cache = new PodCache();
-  const pleg = new GenericPLEG({ cri, nodeName, cache, relistPeriodMs: o.plegRelistPeriod, clock: { now: clock }, logger });
+  const relistObserver = registerPlegMetrics(metrics, { cache, lastRelistAt: () => pleg.lastRelist().at || undefined });
+  const pleg = new GenericPLEG({ cri, nodeName, cache, relistPeriodMs: o.plegRelistPeriod, clock: { now: clock }, logger, relistObserver });
   const statusManager = new StatusManager({ clock: { now: clock }, logger });
   const crashLoopBackOff = new BackOff({ initialMs: CRASH_LOOP_INITIAL_MS, maxMs: o.maxContainerRestartPeriod, clock });
   const images = new ImageManager({
@@ -109,7 +117,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
     lifecycle: new HookRunner({ cri, recorder, logger }),
     sandboxRequests: new SandboxRequests(),
   });
-  const workers = new PodWorkers({ syncer, logger, concurrency: Math.max(1, o.maxConcurrentPodSyncs), syncFrequencyMs: o.syncFrequency });
+  const workers = new PodWorkers({
+    syncer,
+    logger,
+    concurrency: Math.max(1, o.maxConcurrentPodSyncs),
+    syncFrequencyMs: o.syncFrequency,
+    workObserver: registerPodWorkerMetrics(metrics),
+  });
   const podConfig = new PodConfig({ logger });
   const fileSource = createFileSource({
     manifestDir: o.podManifestPath,
@@ -144,6 +158,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     containerLogs: { pods: () => kubelet.pods(), observed: (uid) => cache.get(uid), podLogsDir: o.podLogsDir },
     events: (uid) => recorder.eventsFor(uid),
     nodeName,
+    metrics,
   });
   logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 

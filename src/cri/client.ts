@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { parseEndpoint, type CriEndpoint } from './endpoint.js';
 import { createImageService } from './image-service.js';
 import { loadCriServices } from './proto.js';
-import { DEFAULT_TIMEOUT_MS } from './rpc.js';
+import { DEFAULT_TIMEOUT_MS, type CriCallObserver } from './rpc.js';
 import { createRuntimeService } from './runtime-service.js';
 import type { CriRuntime } from './types.js';
 
@@ -33,6 +33,8 @@ export interface CriClientOptions {
   /** Default deadline per call (--runtime-request-timeout); 120000 when unset. */
   timeoutMs?: number;
   logger?: Logger;
+  /** Told of every call on both services (src/metrics/runtime.ts counts them); the client stays unaware of metrics. */
+  observer?: CriCallObserver;
 }
 
 export interface CriClient extends CriRuntime {
@@ -57,8 +59,9 @@ export function createCriClient(opts: CriClientOptions): CriClient {
       ? new ImageService(imageEndpoint.target, credentials, { ...CHANNEL_OPTIONS, channelOverride: runtimeClient.getChannel() })
       : new ImageService(imageEndpoint.target, credentials, CHANNEL_OPTIONS);
 
-  const runtime = createRuntimeService({ client: runtimeClient, timeoutMs, logger });
-  const images = createImageService({ client: imageClient, timeoutMs, logger });
+  const { observer } = opts;
+  const runtime = createRuntimeService({ client: runtimeClient, timeoutMs, logger, observer });
+  const images = createImageService({ client: imageClient, timeoutMs, logger, observer });
   return {
     ...runtime,
     ...images,

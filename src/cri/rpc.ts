@@ -1,4 +1,4 @@
-// One unary CRI call: a deadline on every call, errors mapped to CriError, nulls dropped, a debug log line.
+// One unary CRI call: a deadline on every call, errors mapped to CriError, nulls dropped, a debug log line, an optional observer.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { fromGrpcError } from './errors.js';
@@ -11,7 +11,12 @@ export interface RpcContext {
   /** Default deadline for calls that set none (the client's timeoutMs). */
   timeoutMs: number;
   logger?: Logger;
+  /** Told of every finished call (the kubelet's instrumented runtime service); it must not throw. */
+  observer?: CriCallObserver;
 }
+
+/** Called once per finished call with the RPC name (e.g. "ListPodSandbox"), its duration and whether it failed. */
+export type CriCallObserver = (method: string, durationMs: number, failed: boolean) => void;
 
 type UnaryMethod = (
   request: unknown,
@@ -35,10 +40,12 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
         const e = fromGrpcError(err, method);
         ctx.logger?.debug({ method, ms, code: e.codeName, details: e.details }, 'cri call failed');
         reject(e);
+        ctx.observer?.(method, ms, true);
         return;
       }
       ctx.logger?.trace({ method, ms }, 'cri call');
       resolvePromise(dropNulls(response) as Res);
+      ctx.observer?.(method, ms, false);
     };
     try {
       fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);

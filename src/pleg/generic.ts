@@ -31,7 +31,15 @@ export interface GenericPLEGOptions {
   inspectConcurrency?: number;
   clock: PlegClock;
   logger: PlegLogger;
+  /**
+   * Told of each successful relist: how long it took and how long since the previous successful
+   * one began (undefined for the first), as the kubelet's relist duration and interval metrics.
+   * The PLEG knows nothing of metrics (src/metrics/pleg.ts turns these into histograms).
+   */
+  relistObserver?: RelistObserver;
 }
+
+export type RelistObserver = (durationMs: number, intervalMs: number | undefined) => void;
 
 export const DEFAULT_RELIST_PERIOD_MS = 1000;
 export const DEFAULT_RELIST_THRESHOLD_MS = 3 * 60 * 1000;
@@ -55,6 +63,7 @@ export class GenericPLEG {
       relistThresholdMs: DEFAULT_RELIST_THRESHOLD_MS,
       inspectConcurrency: 8,
       ...opts,
+      relistObserver: opts.relistObserver ?? (() => {}),
     };
   }
 
@@ -149,6 +158,7 @@ export class GenericPLEG {
   private async doRelist(): Promise<void> {
     const { cri, nodeName, cache, clock, logger } = this.opts;
     const timestamp = clock.now();
+    const previousSuccessAt = this.lastSuccessAt;
     const groups = groupByPod(await listOwned(cri, nodeName));
     // kubelet: updateRelistTime right after a successful list, before any inspection.
     this.lastSuccessAt = timestamp;
@@ -204,6 +214,7 @@ export class GenericPLEG {
     cache.updateTime(timestamp);
     this.last = { durationMs: clock.now() - timestamp, at: timestamp };
     logger.debug({ pods: groups.size, inspected: work.length, durationMs: this.last.durationMs }, 'PLEG relist');
+    this.opts.relistObserver(this.last.durationMs, previousSuccessAt === undefined ? undefined : timestamp - previousSuccessAt);
   }
 
   private emit(e: PodLifecycleEvent): void {

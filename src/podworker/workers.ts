@@ -33,7 +33,17 @@ export interface PodWorkersOptions {
   syncFrequencyMs: number;
   /** Delay before retrying a sync that threw (kubelet: backOffPeriod). */
   errorRetryMs?: number;
+  /**
+   * Told when a unit of work ends, with its kind and the time since the first request it serves
+   * (kubelet: pod_worker_duration_seconds, observed by podWorkerLoop); src/metrics/ records it.
+   */
+  workObserver?: (operationType: PodWorkType, durationMs: number) => void;
 }
+
+/** The kubelet's SyncPodType names (create, update, sync, kill) plus "terminated", as the metric labels them. */
+export type PodWorkType = 'create' | 'update' | 'sync' | 'kill' | 'terminated';
+/** Which request a step serves when several arrived before it ran: the weightier one names it. */
+const WORK_WEIGHT: Record<PodWorkType, number> = { sync: 0, update: 1, create: 2, kill: 3, terminated: 4 };
 
 interface Worker {
   uid: string;
@@ -46,6 +56,8 @@ interface Worker {
   resyncTimer?: NodeJS.Timeout;
   /** The same UID was added again while it was being torn down (kubelet: restartRequested). */
   restartRequested?: V1Pod;
+  /** What the next step serves, and since when (performance.now()): for workObserver only. */
+  request?: { type: PodWorkType; since: number };
 }
 
 export class PodWorkers {
@@ -64,7 +76,9 @@ export class PodWorkers {
     const uid = pod.metadata!.uid!;
     const w = this.workers.get(uid);
     if (!w) {
-      this.workers.set(uid, this.newWorker(uid, { kind: 'syncing', pod }));
+      const created = this.newWorker(uid, { kind: 'syncing', pod });
+      this.workers.set(uid, created);
+      this.request(created, 'create');
       this.wake(uid);
       return;
     }
@@ -74,6 +88,7 @@ export class PodWorkers {
       if (w.state.reason !== 'finished') w.restartRequested = pod;
       return;
     }
+    this.request(w, 'update');
     this.apply(w, { type: 'update', pod });
   }
 
@@ -87,6 +102,7 @@ export class PodWorkers {
       this.workers.set(uid, w);
     }
     if (reason === 'deleted') w.restartRequested = undefined;
+    this.request(w, 'kill');
     w.abort.abort();
     this.apply(w, { type: 'kill', pod, reason, gracePeriodSeconds });
   }
@@ -95,6 +111,7 @@ export class PodWorkers {
   wake(uid: string): void {
     const w = this.workers.get(uid);
     if (!w || this.stopped) return;
+    this.request(w, 'sync');
     w.dirty = true;
     if (!w.running) void this.run(w);
   }
@@ -129,6 +146,13 @@ export class PodWorkers {
     return { uid, state, dirty: true, running: false, abort: new AbortController() };
   }
 
+  /** Notes a request for work; the first one since the last step keeps its time, the weightier one names it. */
+  private request(w: Worker, type: PodWorkType): void {
+    if (!this.opts.workObserver) return;
+    if (!w.request) w.request = { type, since: performance.now() };
+    else if (WORK_WEIGHT[type] > WORK_WEIGHT[w.request.type]) w.request.type = type;
+  }
+
   private apply(w: Worker, event: PodWorkerEvent): void {
     const before = w.state.kind;
     w.state = transition(w.state, event);
@@ -153,6 +177,20 @@ export class PodWorkers {
 
   /** One unit of work for the state the worker is in. Never throws: a failure schedules a retry. */
   private async step(w: Worker, state: PodWorkerState): Promise<void> {
+    // Without a request (the loop went on by itself, e.g. terminating → terminated) the step's own time counts.
+    const request = w.request ?? { type: 'sync', since: performance.now() };
+    w.request = undefined;
+    try {
+      await this.doStep(w, state);
+    } finally {
+      // kubelet: a terminated pod's cleanup is observed as "terminated", any other step by its request.
+      const observe = this.opts.workObserver;
+      const idle = state.kind === 'terminated' && !hasWork(state);
+      if (observe && !idle) observe(state.kind === 'terminated' ? 'terminated' : request.type, performance.now() - request.since);
+    }
+  }
+
+  private async doStep(w: Worker, state: PodWorkerState): Promise<void> {
     const log = this.opts.logger.child({ pod: podRef(state.pod), uid: w.uid });
     try {
       switch (state.kind) {

@@ -1,4 +1,4 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /manifests/errors, a pod's events, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /manifests/errors, a pod's events, container logs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
@@ -26,6 +26,8 @@ export interface ReadOnlyServerOptions {
    * its authenticated port only; here they are on the read-only one, bound to loopback by default.
    */
   containerLogs?: ContainerLogsView;
+  /** Serves GET /metrics in the Prometheus text format when given (a prom-client Registry). */
+  metrics?: { readonly contentType: string; metrics(): Promise<string> };
 }
 
 export interface ReadOnlyServer {
@@ -97,6 +99,10 @@ function route(
       sendJSONText(res, 200, encodePodListJSON(source.pods()));
       return;
     }
+    case '/metrics':
+      if (opts.metrics) serveMetrics(res, opts.metrics, opts.logger);
+      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
     case '/manifests/errors':
       sendJSON(res, 200, { items: source.rejected() });
       return;
@@ -117,6 +123,20 @@ function route(
       sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     }
   }
+}
+
+/** The registry's text, collected now (the gauges read the cache and the process at this moment). */
+function serveMetrics(res: http.ServerResponse, source: NonNullable<ReadOnlyServerOptions['metrics']>, logger: ServerLogger): void {
+  source.metrics().then(
+    (text) => {
+      res.writeHead(200, { 'Content-Type': source.contentType });
+      res.end(text);
+    },
+    (err: unknown) => {
+      logger.error({ err }, 'read-only server: cannot collect metrics');
+      sendText(res, 500, `cannot collect metrics: ${String((err as Error)?.message ?? err)}`);
+    },
+  );
 }
 
 /** Starts the read-only server; resolves once it listens (or at once when the port is 0). */
