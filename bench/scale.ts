@@ -39,7 +39,9 @@ export async function runScale(
   for (const n of opts.sizes) {
     const floor = await runFloor(rt, { pods: n, concurrency: opts.floorConcurrency, hostNetwork: opts.hostNetwork });
     console.log(JSON.stringify({ ...floor, for: `scale ${n}` }));
-    const agent = await BenchAgent.start({ name: `scale${n}`, endpoint: rt.endpoint, extraArgs: opts.extraArgs });
+    // The kubelet's --max-pods default (110) would reject the rest of a 200-pod point at admission.
+    const maxPods = ['--max-pods', String(Math.max(110, n + 10))];
+    const agent = await BenchAgent.start({ name: `scale${n}`, endpoint: rt.endpoint, extraArgs: [...maxPods, ...(opts.extraArgs ?? [])] });
     const cleanup = onCleanup(() => agent.cleanup(rt.cri));
     try {
       const m = await measureBurst(agent, rt, n, { hostNetwork: opts.hostNetwork });
