@@ -135,7 +135,9 @@ EOF
   done
 }
 
-# distribution's config: loopback only (Debian's default listens on all interfaces).
+# distribution's config: loopback only (Debian's default listens on all interfaces). No in-memory blob
+# cache: other runtime dirs may reuse this registry, and after its storage is wiped a cached
+# "blob exists" would let a push skip the upload and leave images that cannot be pulled.
 write_registry_config() {
   mkdir -p "$RUNTIME_DIR/registry"
   write_file "$REGISTRY_CONFIG" <<EOF || true
@@ -149,8 +151,6 @@ storage:
     rootdirectory: $RUNTIME_DIR/registry
   delete:
     enabled: true
-  cache:
-    blobdescriptor: inmemory
 http:
   addr: $REGISTRY_ADDR
 EOF
