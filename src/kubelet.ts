@@ -122,10 +122,11 @@ export class Kubelet {
       const admitted = admission ? admission.handleAdditions(update.pods, podConfig.pods()) : update.pods;
       for (const pod of admitted) workers.updatePod(pod);
     } else {
+      const current = update.op === 'DELETE' && admission ? podConfig.pods() : [];
       for (const pod of update.pods) {
         const uid = pod.metadata!.uid!;
         if (update.op === 'DELETE') {
-          if (!admission?.removed(uid, podConfig.pods())) workers.killPod(pod, 'deleted');
+          if (!admission?.removed(uid, current)) workers.killPod(pod, 'deleted');
         } else if (!admission?.isRejected(uid)) workers.updatePod(pod);
       }
     }

@@ -14,7 +14,7 @@ import type { AdmissionNode } from './types.js';
 export interface PodAdmissionOptions {
   node: AdmissionNode;
   workers: Pick<PodWorkers, 'state'>;
-  statusManager: Pick<StatusManager, 'setPodStatus' | 'getPodStatus' | 'deletePod'>;
+  statusManager: Pick<StatusManager, 'setPodStatus' | 'peekPodStatus' | 'deletePod'>;
   recorder: Pick<EventRecorder, 'event' | 'forget'>;
   /** The runtime cache, to know which pods an earlier run of the agent admitted (they run). */
   cache: Pick<PodCache, 'get'>;
@@ -54,16 +54,20 @@ export class PodAdmission {
    */
   handleAdditions(added: readonly V1Pod[], current: readonly V1Pod[]): V1Pod[] {
     const admitted: V1Pod[] = [];
+    // Worked out once per batch, then grown as the batch is admitted (a burst of 100 new pods
+    // would otherwise filter every pod again for each of them).
+    const active = this.activePods(current);
     for (const pod of admissionOrder(added, (uid) => this.runtimeSince(uid))) {
       const uid = pod.metadata!.uid!;
       // Only a pod whose worker is not tearing it down goes through admission; one that is will
       // start again (or not) when the teardown completes, as the kubelet leaves it to its worker.
       const kind = this.opts.workers.state(uid)?.kind;
-      const result = kind === 'terminating' || kind === 'terminated' ? undefined : admitPod(pod, this.activePods(current), this.opts.node);
+      const result = kind === 'terminating' || kind === 'terminated' ? undefined : admitPod(pod, active, this.opts.node);
       if (result && !result.admit) {
         this.reject(pod, result.reason, result.message);
         continue;
       }
+      if (!this.admitted.has(uid) && kind !== 'terminated') active.push(pod);
       this.admitted.add(uid);
       admitted.push(pod);
     }
@@ -102,7 +106,7 @@ export class PodAdmission {
       if (!this.admitted.has(uid)) return false;
       const kind = this.opts.workers.state(uid)?.kind;
       if (kind === 'terminated') return false;
-      return kind === 'terminating' || !isTerminalPhase(this.opts.statusManager.getPodStatus(uid)?.phase);
+      return kind === 'terminating' || !isTerminalPhase(this.opts.statusManager.peekPodStatus(uid)?.phase);
     });
   }
 
