@@ -146,8 +146,10 @@ async function ensureSandbox(
       ? (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).find((s) => s.metadata.attempt === attempt && s.state === 'SANDBOX_READY')
       : undefined;
     // kubelet: podContainerManager.EnsureExists, the pod cgroup before the sandbox that lives in it.
-    if (!existing) await deps.podCgroups?.ensurePod(pod);
-    if (!existing) deps.sandboxRequests.add(uid, attempt);
+    if (!existing) {
+      await deps.podCgroups?.ensurePod(pod);
+      deps.sandboxRequests.add(uid, attempt);
+    }
     const id = existing?.id ?? (await deps.cri.runPodSandbox(config));
     result.changed = true;
     const status = await deps.cri.podSandboxStatus(id);

@@ -99,12 +99,7 @@ export function byNamespaceAndName(a: V1Pod, b: V1Pod): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-export function encodePodList(pods: V1Pod[]): Record<string, unknown> {
-  const items = [...pods].sort(byNamespaceAndName).map(encodePod);
-  return { kind: 'PodList', apiVersion: 'v1', metadata: {}, items };
-}
-
-/** encodePodList as JSON text, joined from the pods' cached encodings. */
+/** A v1 PodList as JSON text (GET /pods), sorted as the API server lists, joined from the pods' cached encodings. */
 export function encodePodListJSON(pods: V1Pod[]): string {
   const items = [...pods].sort(byNamespaceAndName).map(encodePodJSON);
   return `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[${items.join(',')}]}`;
