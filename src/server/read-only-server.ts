@@ -39,13 +39,12 @@ export interface ReadOnlyServer {
 export const DEFAULT_READ_ONLY_PORT = 10255;
 
 function sendJSON(res: http.ServerResponse, code: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
-  res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+  sendJSONText(res, code, JSON.stringify(body), headers);
 }
 
 /** JSON already serialized (the pod list, joined from cached per-pod encodings). */
-function sendJSONText(res: http.ServerResponse, code: number, json: string) {
-  res.writeHead(code, { 'Content-Type': 'application/json' });
+function sendJSONText(res: http.ServerResponse, code: number, json: string, headers: http.OutgoingHttpHeaders = {}) {
+  res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
   res.end(json);
 }
 
