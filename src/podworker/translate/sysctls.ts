@@ -66,7 +66,15 @@ export class SysctlAllowlist {
   check(raw: string, hostNetwork: boolean, hostIPC: boolean): string | undefined {
     const s = sysctlName(raw);
     let ns = this.names.get(s);
-    if (!ns) for (const [p, n] of this.prefixes) if (s.startsWith(p) && !ns) ns = n;
+    if (!ns) {
+      // The first matching pattern decides.
+      for (const [p, n] of this.prefixes) {
+        if (s.startsWith(p)) {
+          ns = n;
+          break;
+        }
+      }
+    }
     if (!ns) return `${JSON.stringify(s)} not allowlisted`;
     if ((ns === 'ipc' && hostIPC) || (ns === 'net' && hostNetwork)) return `${JSON.stringify(s)} not allowed with host ${ns} enabled`;
     return undefined;
