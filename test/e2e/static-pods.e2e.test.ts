@@ -229,16 +229,15 @@ describe('static pods', { concurrency: true }, () => {
       image: ${repo.replace('library/', '')}:1
       command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 `));
-    const reasons = new Set<string>();
-    const waitingReason = async () => containerStatus(await agent.pod('late'), 'app')?.state?.waiting?.reason;
-    await agent.waitFor('ErrImagePull', async () => {
-      const r = await waitingReason();
-      if (r) reasons.add(r);
-      return r === 'ErrImagePull';
+    const waiting = async () => containerStatus(await agent.pod('late'), 'app')?.state?.waiting;
+    // ErrImagePull lasts only until the back-off starts, so the message is taken from the same
+    // read that saw the reason: a second read could already show ImagePullBackOff.
+    const pulling = await agent.waitFor('ErrImagePull', async () => {
+      const w = await waiting();
+      return w?.reason === 'ErrImagePull' ? w : undefined;
     });
-    const pod = await agent.pod('late');
-    assert.match(containerStatus(pod, 'app')!.state!.waiting!.message!, /not found|failed to resolve|Failed to pull/i);
-    await agent.waitFor('ImagePullBackOff', async () => (await waitingReason()) === 'ImagePullBackOff', 40_000);
+    assert.match(pulling.message!, /not found|failed to resolve|Failed to pull/i);
+    await agent.waitFor('ImagePullBackOff', async () => (await waiting())?.reason === 'ImagePullBackOff', 40_000);
     await pushImage('busybox', `${repo}:1`);
     try {
       await agent.waitFor('late Running after the push', async () => (await agent.pod('late'))?.status?.phase === 'Running', 90_000);
