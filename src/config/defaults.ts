@@ -118,8 +118,8 @@ export function applyPodDefaults(pod: V1Pod): V1Pod {
   spec.schedulerName ||= 'default-scheduler';
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
-  // Priority is set by the Priority admission plugin in a cluster; with no class it is 0.
-  spec.priority ??= 0;
+  // spec.priority stays as written: in a cluster the Priority admission plugin fills it in, but a
+  // static pod never passes through it (that is why kubeadm's manifests spell priority out).
   const hostNetwork = spec.hostNetwork === true;
   for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork);
   for (const c of spec.containers) defaultContainer(c, hostNetwork);

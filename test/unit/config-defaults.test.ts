@@ -21,7 +21,7 @@ test('pod-level defaults', () => {
   assert.equal(spec.schedulerName, 'default-scheduler');
   assert.deepEqual(spec.securityContext, {});
   assert.equal(spec.enableServiceLinks, true);
-  assert.equal(spec.priority, 0);
+  assert.equal(spec.priority, undefined, 'a static pod keeps no priority unless it writes one');
 });
 
 test('pod-level values that are set are kept (including 0 grace and false service links)', () => {
