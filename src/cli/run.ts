@@ -93,7 +93,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     serializeImagePulls: o.serializeImagePulls,
   });
   // Probes read each pod's status and, when a result changes, wake its worker (created below).
-  const prober = new ProbeManager({ cri, recorder, logger, statusOf: (uid) => statusManager.getPodStatus(uid), wake: (uid) => workers.wake(uid) });
+  const prober = new ProbeManager({ cri, recorder, logger, statusOf: (uid) => statusManager.peekPodStatus(uid), wake: (uid) => workers.wake(uid) });
   statusManager.addSink(prober);
   // Node allocatable is the whole machine (no --kube-reserved/--system-reserved yet).
   const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });

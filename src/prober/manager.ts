@@ -13,8 +13,8 @@ export interface ProbeManagerOptions {
   cri: Pick<RuntimeService, 'execSync'>;
   recorder: ProbeEventRecorder;
   logger: { debug(obj: object, msg?: string): void };
-  /** The pod's latest status: the status manager's getPodStatus. */
-  statusOf(uid: string): V1PodStatus | undefined;
+  /** The pod's latest status, read only: the status manager's peekPodStatus (no copy per probe). */
+  statusOf(uid: string): Readonly<V1PodStatus> | undefined;
   /** Makes the pod sync now (PodWorkers.wake), so a restart or a readiness change shows within a second. */
   wake(uid: string): void;
   clock?: ProberClock;

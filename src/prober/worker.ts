@@ -13,7 +13,7 @@ export interface WorkerDeps {
   prober: Prober;
   results: ProbeResults;
   /** The pod's latest status (status manager): container ids, states, started, pod IPs. */
-  statusOf(uid: string): V1PodStatus | undefined;
+  statusOf(uid: string): Readonly<V1PodStatus> | undefined;
   /** A stored result changed (not the initial value of a new container). */
   onResult(uid: string, type: ProbeType, containerId: string, result: ProbeResult): void;
   /** The worker ended (pod terminal, container done for good, or stopped). */
