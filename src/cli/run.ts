@@ -141,7 +141,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     cri,
     nodeName,
     podLogsDir: o.podLogsDir,
-    policy: { minAgeMs: o.minimumContainerTtlDuration, maxPerPodContainer: o.maximumDeadContainersPerContainer },
+    policy: { minAgeMs: o.minimumContainerTtlDuration, maxPerPodContainer: o.maximumDeadContainersPerContainer, maxContainers: o.maximumDeadContainers },
     // Read at collection time, after the Kubelet below exists.
     livePods: (): Set<string> => kubelet.livePodUids(),
     clock,

@@ -6,16 +6,18 @@ import type { Container, PodSandbox } from '../cri/types.js';
 import { CONTAINER_NAME_LABEL } from '../runtime/labels.js';
 import { podUidOf } from '../runtime/inspect.js';
 
-/** kubelet: GCPolicy (the MaxContainers total is not offered: one agent, one node, per-container limits suffice). */
+/** kubelet: GCPolicy. */
 export interface GCPolicy {
   /** --minimum-container-ttl-duration: a dead container younger than this (since creation) is kept. */
   minAgeMs: number;
   /** --maximum-dead-containers-per-container: dead instances kept per pod and container name; negative: no limit. */
   maxPerPodContainer: number;
+  /** --maximum-dead-containers: dead instances kept on the whole node; negative (the default): no limit. */
+  maxContainers: number;
 }
 
-/** The kubelet's defaults: MinAge 0, MaxPerPodContainer 1. */
-export const DEFAULT_GC_POLICY: GCPolicy = { minAgeMs: 0, maxPerPodContainer: 1 };
+/** The kubelet's defaults: MinAge 0, MaxPerPodContainer 1, MaxContainers -1. */
+export const DEFAULT_GC_POLICY: GCPolicy = { minAgeMs: 0, maxPerPodContainer: 1, maxContainers: -1 };
 
 const nsToMs = (ns: number): number => Math.round(ns / 1e6);
 
@@ -40,12 +42,16 @@ function groupBy<T>(items: T[], key: (x: T) => string): Map<string, T[]> {
 /**
  * kubelet: evictContainers (evictableContainers, then removeOldestN per evict unit). Running
  * containers are never evictable, nor dead ones younger than minAge. A removed pod loses every
- * evictable container; a live pod keeps the newest maxPerPodContainer per container name, and
- * never loses the newest instance of a name (running or not): the planner and the status read it
- * for restartCount, lastState, and whether an init container already succeeded.
+ * evictable container. A live pod keeps the newest maxPerPodContainer per container name; then,
+ * if more than maxContainers dead ones are left on the node, every evict unit is cut to an equal
+ * share (at least 1) and, if that is not enough, the oldest go first, whichever pod they are in.
+ * A live pod never loses the newest instance of a name (running or not): the planner and the
+ * status read it for restartCount, lastState, and whether an init container already succeeded.
  */
 export function containersToEvict(containers: Container[], isLive: (uid: string) => boolean, policy: GCPolicy, now: number): Container[] {
   const out: Container[] = [];
+  // What each live evict unit keeps for now, newest first, and the instance it must never lose.
+  const kept: { keep: Container[]; newest: Container }[] = [];
   const units = groupBy(containers, (c) => `${podUidOf(c) ?? ''}\u0000${containerName(c)}`);
   for (const unit of units.values()) {
     const uid = podUidOf(unit[0]!);
@@ -56,10 +62,27 @@ export function containersToEvict(containers: Container[], isLive: (uid: string)
       out.push(...evictable);
       continue;
     }
-    // kubelet: a negative MaxPerPodContainer disables the per-container limit.
-    if (policy.maxPerPodContainer < 0) continue;
-    const newest = all[0]!;
-    out.push(...evictable.slice(policy.maxPerPodContainer).filter((c) => c !== newest));
+    // kubelet: evictableContainers only makes a unit of a name that has something evictable.
+    if (evictable.length === 0) continue;
+    kept.push({ keep: evictable, newest: all[0]! });
+  }
+  // enforceMaxContainersPerEvictUnit; a negative limit disables it.
+  const cut = (limit: number) => {
+    for (const u of kept) {
+      out.push(...u.keep.slice(limit).filter((c) => c !== u.newest));
+      u.keep = u.keep.slice(0, limit).concat(u.keep.slice(limit).filter((c) => c === u.newest));
+    }
+  };
+  if (policy.maxPerPodContainer >= 0) cut(policy.maxPerPodContainer);
+  const total = () => kept.reduce((n, u) => n + u.keep.length, 0);
+  if (policy.maxContainers >= 0 && total() > policy.maxContainers) {
+    cut(Math.max(Math.floor(policy.maxContainers / kept.length), 1));
+    const excess = total() - policy.maxContainers;
+    if (excess > 0) {
+      const newest = new Set(kept.map((u) => u.newest));
+      const oldestFirst = kept.flatMap((u) => u.keep).sort(containersNewestFirst).reverse();
+      out.push(...oldestFirst.filter((c) => !newest.has(c)).slice(0, excess));
+    }
   }
   return out;
 }

@@ -141,7 +141,7 @@ describe('ContainerGC', () => {
   });
 
   it('--minimum-container-ttl-duration: dead containers stay until they are old enough (injected clock)', async () => {
-    const w = world({ maxPerPodContainer: 1, minAgeMs: 60_000 });
+    const w = world({ maxPerPodContainer: 1, minAgeMs: 60_000, maxContainers: -1 });
     w.live.add('u3');
     const sb = await w.sandbox('u3');
     const c0 = await w.container(sb, 'app', 0, 'exited');
@@ -155,7 +155,7 @@ describe('ContainerGC', () => {
   });
 
   it('--maximum-dead-containers-per-container 0 keeps only the newest instance', async () => {
-    const w = world({ maxPerPodContainer: 0, minAgeMs: 0 });
+    const w = world({ maxPerPodContainer: 0, minAgeMs: 0, maxContainers: -1 });
     w.live.add('u4');
     const sb = await w.sandbox('u4');
     await w.container(sb, 'app', 0, 'exited');

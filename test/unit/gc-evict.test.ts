@@ -36,9 +36,9 @@ function sb(id: string, attempt: number, ready: boolean, at: number, uid = 'live
   };
 }
 
-const isLive = (uid: string) => uid === 'live';
+const isLive = (uid: string) => uid.startsWith('live');
 const NOW = T0 + 1000 * S;
-const policy = (maxPerPodContainer = 1, minAgeMs = 0): GCPolicy => ({ maxPerPodContainer, minAgeMs });
+const policy = (maxPerPodContainer = 1, minAgeMs = 0, maxContainers = -1): GCPolicy => ({ maxPerPodContainer, minAgeMs, maxContainers });
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
 
 describe('containersToEvict', () => {
@@ -155,6 +155,42 @@ describe('containersToEvict', () => {
       containers: [ctr('app', 0, 'exited', 1, { uid: 'gone' }), ctr('app', 1, 'exited', 995, { uid: 'gone' })],
       policy: policy(1, 60 * S),
       evicted: ['gone/app-0'],
+    },
+    {
+      name: 'node-wide limit: every evict unit is first cut to an equal share',
+      containers: [
+        ctr('a', 0, 'exited', 1), ctr('a', 1, 'exited', 2), ctr('a', 2, 'exited', 3), ctr('a', 3, 'running', 4),
+        ctr('b', 0, 'exited', 1), ctr('b', 1, 'exited', 2), ctr('b', 2, 'exited', 3), ctr('b', 3, 'running', 4),
+      ],
+      policy: policy(-1, 0, 2),
+      evicted: ['live/a-0', 'live/a-1', 'live/b-0', 'live/b-1'],
+    },
+    {
+      name: 'node-wide limit: a share is at least 1, then the oldest go whichever pod they are in',
+      containers: [
+        ctr('a', 0, 'exited', 1), ctr('a', 1, 'exited', 2), ctr('a', 2, 'running', 3),
+        ctr('b', 0, 'exited', 5, { uid: 'live2' }), ctr('b', 1, 'exited', 6, { uid: 'live2' }), ctr('b', 2, 'running', 7, { uid: 'live2' }),
+      ],
+      policy: policy(-1, 0, 1),
+      evicted: ['live/a-0', 'live/a-1', 'live2/b-0'],
+    },
+    {
+      name: 'node-wide limit 0 still leaves the newest instance of a live pod\'s name',
+      containers: [ctr('app', 0, 'exited', 1), ctr('app', 1, 'exited', 2)],
+      policy: policy(-1, 0, 0),
+      evicted: ['live/app-0'],
+    },
+    {
+      name: 'node-wide limit: a removed pod\'s containers go anyway and do not count against it',
+      containers: [ctr('app', 0, 'exited', 1, { uid: 'gone' }), ctr('app', 1, 'exited', 2, { uid: 'gone' }), ctr('app', 0, 'exited', 3), ctr('app', 1, 'running', 4)],
+      policy: policy(1, 0, 1),
+      evicted: ['gone/app-0', 'gone/app-1'],
+    },
+    {
+      name: 'node-wide limit under the count: the per-container limit alone decides',
+      containers: [ctr('app', 0, 'exited', 1), ctr('app', 1, 'exited', 2), ctr('app', 2, 'exited', 3), ctr('app', 3, 'running', 4)],
+      policy: policy(2, 0, 5),
+      evicted: ['live/app-0'],
     },
   ];
   for (const c of cases) {
