@@ -41,7 +41,7 @@ async function sandboxes(a: Agent, name: string) {
 }
 
 async function cli(a: Agent, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [path.join(REPO_DIR, 'bin/mini-kubelet.js'), ...args, '--server', `http://127.0.0.1:${a.port}`], { cwd: REPO_DIR, timeout: 30_000 });
+  const { stdout } = await run(process.execPath, [path.join(REPO_DIR, 'bin/mini-kubelet.js'), ...args, '--server', `http://127.0.0.1:${a.port}`], { cwd: REPO_DIR, timeout: 120_000 });
   return stdout;
 }
 

@@ -117,7 +117,7 @@ describe('CRI client against the dev containerd', { timeout: 180_000 }, () => {
     assert.equal(status.logPath, join(logDir, 'hello/0.log'));
     assert.ok(status.startedAt > 0);
 
-    const line = await until('hello-from-cri in the log file', 10_000, () => {
+    const line = await until('hello-from-cri in the log file', 30_000, () => {
       let text = '';
       try {
         text = readFileSync(status.logPath, 'utf8');

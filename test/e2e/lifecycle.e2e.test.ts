@@ -87,7 +87,8 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
     const term = await agent.waitFor('the TERM marker', () => m.mtime('term'), 30_000);
     const took = term - removedAt;
     assert.ok(took >= 2900, `TERM waited for the grace period spent in preStop (${took} ms)`);
-    assert.ok(took < 3000 + 2000 + 2500, `but not for the 60s hook (${took} ms)`);
+    // Far under the 60 s hook; the rest is slack for a loaded machine past grace (3 s) + minimum (2 s).
+    assert.ok(took < 13_000, `but not for the 60s hook (${took} ms)`);
   });
 
   it('postStart runs after the start', async () => {
@@ -112,7 +113,7 @@ describe('lifecycle hooks', { concurrency: true, timeout: 180_000 }, () => {
             command: ["touch", "/marker/poststart"]
 `));
     const pod = await agent.waitPod('poststart', 'running', (p) => !!containerStatus(p, 'app')?.state?.running);
-    await agent.waitFor('the postStart marker', () => m.mtime('poststart'), 10_000);
+    await agent.waitFor('the postStart marker', () => m.mtime('poststart'), 30_000);
     assert.equal(containerStatus(pod, 'app')?.restartCount, 0);
     assert.ok(!(await agent.events('poststart')).some((e) => e.reason === 'FailedPostStartHook'));
   });

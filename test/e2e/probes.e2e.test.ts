@@ -156,17 +156,18 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
 
   it('a startup probe holds liveness back until it succeeds', async () => {
     // Liveness would fail at once (no /tmp/alive yet); only the startup probe keeps it from running.
+    // The 20 s before the marker leave room for a slow first read of Running, which must see started false.
     agent.writeManifest('startup.yaml', podYaml('startup', `
   terminationGracePeriodSeconds: 1
   containers:
     - name: slow
       image: busybox:1.36
-      command: ["sh", "-c", "trap 'exit 0' TERM; sleep 6; touch /tmp/alive /tmp/started; while :; do sleep 1 & wait; done"]
+      command: ["sh", "-c", "trap 'exit 0' TERM; sleep 20; touch /tmp/alive /tmp/started; while :; do sleep 1 & wait; done"]
       startupProbe:
         exec:
           command: ["cat", "/tmp/started"]
         periodSeconds: 1
-        failureThreshold: 30
+        failureThreshold: 40
       livenessProbe:
         exec:
           command: ["cat", "/tmp/alive"]

@@ -259,6 +259,7 @@ describe('spec fidelity: security', { concurrency: true }, () => {
     const elsewhere = await agent.waitPod('elsewhere', 'Failed/NodeAffinity', (p) => p.status?.phase === 'Failed' && p.status.reason === 'NodeAffinity');
     assert.match(elsewhere.status?.message ?? '', /NodeAffinity failed: node\(s\) didn't match Pod's node affinity\/selector/);
     assert.match((await configError(agent, 'unmasked')).message ?? '', /procMount Unmasked is not supported/);
-    assert.match(agent.output(), /runtimeClassName \\"gvisor\\" is not supported/);
+    // The agent's logger writes asynchronously: the line may come just after the status.
+    await agent.waitFor('the refusal in the agent log', () => /runtimeClassName \\"gvisor\\" is not supported/.test(agent.output()), 10_000);
   });
 });

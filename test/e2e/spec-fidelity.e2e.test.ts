@@ -48,8 +48,10 @@ describe('spec fidelity', { concurrency: true }, () => {
     assert.match(env, /^ESCAPED=\$\(WHO\)$/m);
     // A reference to a variable defined later is left as written.
     assert.match(env, /^LATER_REF=\$\(DEFINED_LATER\)$/m);
-    assert.equal(await exec(agent, id, ['cat', '/tmp/cmd']), 'hello world $(GREETING) $(MISSING)\n');
-    assert.equal(await exec(agent, id, ['cat', '/tmp/arg']), 'world\n');
+    // The container runs before its shell has written the files: wait until each has content.
+    const written = (file: string) => agent.waitFor(`${file} written`, () => exec(agent, id, ['sh', '-c', `test -s ${file} && cat ${file}`]), 30_000);
+    assert.equal(await written('/tmp/cmd'), 'hello world $(GREETING) $(MISSING)\n');
+    assert.equal(await written('/tmp/arg'), 'world\n');
   });
 
   it('env: downward API fieldRef and resourceFieldRef (an unset limit is the node allocatable)', async () => {
@@ -240,7 +242,12 @@ ${resources}`;
       ports: [{ containerPort: 8080, hostPort: ${hostPort}, protocol: TCP }]
 `);
     const podIP = await agent.waitFor('hostport has a pod IP', async () => (await agent.pod('hostport'))?.status?.podIP);
-    assert.equal(await (await fetch(`http://${podIP}:8080/healthz`)).text(), 'ok\n');
+    // RUNNING is not listening: httpd may not have bound :8080 yet, so retry until it answers.
+    const direct = await agent.waitFor(`${podIP}:8080 answers`, async () => {
+      const res = await fetch(`http://${podIP}:8080/healthz`).catch(() => undefined);
+      return res?.ok ? res.text() : undefined;
+    }, 20_000);
+    assert.equal(direct, 'ok\n');
     const sb = (await agent.cri.listPodSandbox({ labelSelector: { [POD_NAME_LABEL]: `hostport-${agent.nodeName}` } }))[0]!;
     assert.ok(sb, 'a sandbox');
     const body = await agent.waitFor(`127.0.0.1:${hostPort} answers`, async () => {

@@ -46,6 +46,9 @@ async function json(name: string): Promise<V1Pod> {
   return JSON.parse(await cli(full(name), '-o', 'json')) as V1Pod;
 }
 
+/** How soon a stop made behind the agent's back must show in /pods: a relist (1 s) plus a loaded machine's slack. */
+const STOP_SHOWN_BOUND_MS = Number(process.env.MK_E2E_STATUS_BOUND_MS) || 5000;
+
 const full = (name: string) => `${name}-${agent.nodeName}`;
 const cond = (pod: V1Pod | undefined, type: string) => pod?.status?.conditions?.find((c) => c.type === type);
 
@@ -185,7 +188,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     assert.equal(pulling.status?.phase, 'Pending');
     assert.match(containerStatus(pulling, 'app')?.state?.waiting?.message ?? '', /does-not-exist.*not found/);
     assertConditions(pulling, { PodScheduled: 'True', PodReadyToStartContainers: 'True', Initialized: 'True', ContainersReady: 'False:ContainersNotReady', Ready: 'False:ContainersNotReady' });
-    const backOff = await waitPod('noimage', 'ImagePullBackOff', (p) => containerStatus(p, 'app')?.state?.waiting?.reason === 'ImagePullBackOff', 30_000);
+    const backOff = await waitPod('noimage', 'ImagePullBackOff', (p) => containerStatus(p, 'app')?.state?.waiting?.reason === 'ImagePullBackOff', 60_000);
     assert.match(containerStatus(backOff, 'app')?.state?.waiting?.message ?? '', /Back-off pulling image "busybox:does-not-exist"/);
     const r = await agent.waitFor('noimage in get pods', async () => {
       const x = await row('noimage');
@@ -195,7 +198,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     assert.equal((await json('noimage')).status?.phase, 'Pending');
   });
 
-  it('a container stopped from outside (CRI StopContainer) shows in /pods within 2 s', async (t) => {
+  it(`a container stopped from outside (CRI StopContainer) shows in /pods within ${STOP_SHOWN_BOUND_MS / 1000} s`, async (t) => {
     agent.writeManifest('poked.yaml', podYaml('poked', `
   containers:
     - name: main
@@ -209,7 +212,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     // Either the dead container itself, or (restartPolicy Always) its successor with it as lastState.
     // Polled every 100 ms (not waitFor's 250) so the poll itself adds little to what is measured.
     let after: V1ContainerStatus | undefined;
-    while (!after && Date.now() - stoppedAt < 10_000) {
+    while (!after && Date.now() - stoppedAt < Math.max(10_000, 2 * STOP_SHOWN_BOUND_MS)) {
       const cs = containerStatus(await agent.pod('poked'), 'main');
       const seen = (cs?.containerID === oldId && cs.state?.terminated) || (cs?.lastState?.terminated?.containerID === oldId && cs.restartCount >= 1);
       if (seen) after = cs;
@@ -218,7 +221,7 @@ describe('pod status through a pod\'s life', { concurrency: true }, () => {
     const elapsed = Date.now() - stoppedAt;
     assert.ok(after, 'the stop shows in /pods at all');
     t.diagnostic(`the stop showed in /pods after ${elapsed} ms`);
-    assert.ok(elapsed <= 2000, `status changed after ${elapsed}ms`);
+    assert.ok(elapsed <= STOP_SHOWN_BOUND_MS, `status changed after ${elapsed}ms (bound ${STOP_SHOWN_BOUND_MS}ms)`);
     const terminated = after.state?.terminated ?? after.lastState?.terminated;
     assert.equal(terminated?.exitCode, 0);
   });

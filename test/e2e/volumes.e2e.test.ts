@@ -79,7 +79,9 @@ describe('volumes', { concurrency: true }, () => {
       return s && s.restartCount >= 1 && s.state?.running ? p : undefined;
     }, WAIT);
     assert.equal(containerStatus(pod, 'writer')?.lastState?.terminated?.exitCode, 3);
-    assert.equal(await exec('shared', 'reader', 'cat /shared/first /shared/log'), 'hello\nrestarted\n');
+    // Running comes before the restarted writer's echo lands: wait until /shared/log has something.
+    const both = await agent.waitFor('the restarted writer wrote /shared/log', () => exec('shared', 'reader', 'test -s /shared/log && cat /shared/first /shared/log'), 30_000);
+    assert.equal(both, 'hello\nrestarted\n');
   });
 
   it('a Memory emptyDir is a tmpfs of sizeLimit, unmounted and removed with the pod', async () => {
@@ -127,7 +129,8 @@ describe('volumes', { concurrency: true }, () => {
     await agent.waitFor('the stray pod directory to be removed', () => !existsSync(strayDir), 20_000);
     assert.deepEqual(await mounter.mountsUnder(strayDir), [], 'its tmpfs was unmounted first');
     assert.ok(existsSync(keeperDir), 'a running pod keeps its directory');
-    assert.match(agent.output(), /removed orphaned pod directory/);
+    // The agent's logger writes asynchronously: the line may come just after the effect.
+    await agent.waitFor('the removal in the agent log', () => /removed orphaned pod directory/.test(agent.output()), 10_000);
     agent.removeManifest('keeper.yaml');
   });
 
@@ -179,8 +182,8 @@ describe('volumes', { concurrency: true }, () => {
     assert.equal(waiting.reason, 'ContainerCreating');
     assert.equal(waiting.message, want);
     assert.equal((await agent.pod('wrongtype'))?.status?.phase, 'Pending');
-    // The log is JSON: the message appears string-escaped.
-    assert.ok(agent.output().includes(JSON.stringify(want).slice(1, -1)), 'the agent log names the failed check');
+    // The log is JSON: the message appears string-escaped. The logger is asynchronous: wait for the line.
+    await agent.waitFor('the agent log names the failed check', () => agent.output().includes(JSON.stringify(want).slice(1, -1)), 10_000);
     assert.equal(await running('wrongtype', 'main'), undefined);
   });
 

@@ -92,7 +92,8 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
     child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     const started = Date.now();
-    while (Date.now() - started < 30_000) {
+    // Generous: on a loaded machine, node with tsx alone can take many seconds to start.
+    while (Date.now() - started < 90_000) {
       if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${log.slice(-3000)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -102,7 +103,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`agent did not become healthy in 30s:\n${log.slice(-3000)}`);
+    throw new Error(`agent did not become healthy in 90s:\n${log.slice(-3000)}`);
   };
 
   const agent: Agent = {
