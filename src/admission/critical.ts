@@ -7,11 +7,12 @@ export type AdmissionFailureOutcome = { reasons: PredicateFailureError[] } | { e
 
 /**
  * HandleAdmissionFailure for a critical pod. Every pod here is one: it comes from a manifest, so
- * it is static, and kubetypes.IsCriticalPod holds for every static pod. Running out of cpu,
- * memory or pods is no reason to reject a critical pod, so when there is another reason, only
- * those others are kept (in generalFilter's order). When resources are all that is missing, the
- * kubelet tries to free them by evicting pods it may preempt; see noPodsToPreempt for why none
- * is ever found here, and so preemption fails with the list of what was missing.
+ * it is static, and kubetypes.IsCriticalPod holds for every static pod. Running out of a resource
+ * (pods, cpu, memory, ephemeral-storage, hugepages-<size>, ...) is no reason to reject a critical
+ * pod, so when there is another reason, only those others are kept (in generalFilter's order).
+ * When resources are all that is missing, the kubelet tries to free them by evicting pods it may
+ * preempt; see noPodsToPreempt for why none is ever found here, and so preemption fails with the
+ * list of what was missing.
  */
 export function handleCriticalAdmissionFailure(failures: readonly PredicateFailureReason[]): AdmissionFailureOutcome {
   const nonResource = failures.filter((f): f is PredicateFailureError => 'predicateName' in f);

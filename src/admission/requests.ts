@@ -1,11 +1,31 @@
-// A pod's cpu and memory requests as the scheduler and the kubelet's admission count them (component-helpers resource.PodRequests), pure.
+// A pod's requests as the scheduler and the kubelet's admission count them (component-helpers resource.PodRequests), pure.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { isQualifiedName } from '../config/names.js';
 import { quantityNano } from '../status/quantity.js';
 
-/** framework.Resource for the two resources admission checks: millicores and bytes. */
+/** framework.Resource of a pod's requests: millicores, bytes, and the scalar resources by name. */
 export interface PodResource {
   milliCPU: number;
   memory: number;
+  ephemeralStorage: number;
+  /** hugepages-<size> in bytes, extended resources as counts: what Resource.Add keeps as scalars. */
+  scalarResources: Record<string, number>;
+}
+
+/** helper.IsNativeResource: no domain, or the kubernetes.io domain. */
+const isNativeResource = (name: string) => !name.includes('/') || name.includes('kubernetes.io/');
+
+export const isHugePageResourceName = (name: string) => name.startsWith('hugepages-');
+
+/** helper.IsExtendedResourceName: a domain other than kubernetes.io, and valid as a quota name (requests.<name>). */
+export function isExtendedResourceName(name: string): boolean {
+  if (isNativeResource(name) || name.startsWith('requests.')) return false;
+  return isQualifiedName(`requests.${name}`).length === 0;
+}
+
+/** schedutil.IsScalarResourceName: what framework.Resource keeps beyond cpu, memory, ephemeral-storage and pods. */
+function isScalarResourceName(name: string): boolean {
+  return isExtendedResourceName(name) || isHugePageResourceName(name) || name.includes('kubernetes.io/') || name.startsWith('attachable-volumes-');
 }
 
 type Amounts = Map<string, bigint>;
@@ -59,11 +79,20 @@ export function podRequestAmounts(pod: V1Pod): Amounts {
 /** Quantity.ScaledValue rounds up: 1.5m of cpu is 2 millicores, 0.5 bytes is 1 byte. */
 const ceilDiv = (n: bigint, d: bigint): bigint => (n <= 0n ? n / d : (n + d - 1n) / d);
 
-/** Resource.Add(PodRequests(pod)): cpu as MilliValue, memory as Value, each rounded up once per pod. */
-export function podResource(pod: V1Pod): PodResource {
-  const reqs = podRequestAmounts(pod);
-  return {
-    milliCPU: Number(ceilDiv(reqs.get('cpu') ?? 0n, 1_000_000n)),
-    memory: Number(ceilDiv(reqs.get('memory') ?? 0n, 1_000_000_000n)),
-  };
+/**
+ * Resource.Add(PodRequests(pod)): cpu as MilliValue, the rest as Value, each rounded up once per
+ * pod. `keep` drops a request first (removeMissingExtendedResources); resources of no kind
+ * admission knows are left out, as Resource.Add leaves them.
+ */
+export function podResource(pod: V1Pod, keep: (name: string) => boolean = () => true): PodResource {
+  const out: PodResource = { milliCPU: 0, memory: 0, ephemeralStorage: 0, scalarResources: {} };
+  for (const [name, nano] of podRequestAmounts(pod)) {
+    if (!keep(name)) continue;
+    const value = Number(ceilDiv(nano, 1_000_000_000n));
+    if (name === 'cpu') out.milliCPU = Number(ceilDiv(nano, 1_000_000n));
+    else if (name === 'memory') out.memory = value;
+    else if (name === 'ephemeral-storage') out.ephemeralStorage = value;
+    else if (isScalarResourceName(name)) out.scalarResources[name] = value;
+  }
+  return out;
 }

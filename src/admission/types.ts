@@ -17,13 +17,27 @@ export interface PredicateFailureError {
 /** lifecycle.PredicateFailureReason: what generalFilter reports, a predicate failure or an InsufficientResourceError. */
 export type PredicateFailureReason = PredicateFailureError | InsufficientResource;
 
+/**
+ * framework.Resource of the node's allocatable, as NodeInfo.Allocatable: millicores, bytes, pods,
+ * and every other resource the node lists (hugepages-<size>, extended resources) by name.
+ */
+export interface AllocatableResource {
+  milliCPU: number;
+  memory: number;
+  ephemeralStorage: number;
+  /** --max-pods. */
+  pods: number;
+  /** ScalarResources: hugepages-2Mi, hugepages-1Gi, ... in bytes; extended resources as counts. */
+  scalarResources: Readonly<Record<string, number>>;
+}
+
 /** What the node offers, as the kubelet's Node object and NodeInfo give it to the admit handlers. */
 export interface AdmissionNode {
   name: string;
   /** The node's labels, for nodeSelector and node affinity. */
   labels: Readonly<Record<string, string>>;
-  /** Node allocatable: cpu in millicores, memory in bytes, pods (--max-pods). */
-  allocatable: { milliCPU: number; memory: number; pods: number };
+  /** Node allocatable (src/node/allocatable.ts): capacity minus the default hard-eviction thresholds. */
+  allocatable: AllocatableResource;
   /** The safe sysctls plus --allowed-unsafe-sysctls. */
   sysctls: SysctlAllowlist;
 }

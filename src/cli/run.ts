@@ -1,6 +1,6 @@
 // The `mini-kubelet` run command: assembles every part (runtime, sources, workers, PLEG, status, server) into a running agent.
-import { readFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { defaultNodeLabels } from '../admission/node-affinity.js';
@@ -18,6 +18,7 @@ import { registerPodWorkerMetrics } from '../metrics/podworker.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
 import { registerRuntimeMetrics } from '../metrics/runtime.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
+import { nodeResources, readMachineInfo, type NodeResources } from '../node/allocatable.js';
 import { CgroupfsManager } from '../node/cgroups-fs.js';
 import { PodCache } from '../pleg/cache.js';
 import { GenericPLEG } from '../pleg/generic.js';
@@ -95,7 +96,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // Probes read each pod's status and, when a result changes, wake its worker (created below).
   const prober = new ProbeManager({ cri, recorder, logger, statusOf: (uid) => statusManager.peekPodStatus(uid), wake: (uid) => workers.wake(uid) });
   statusManager.addSink(prober);
-  // Node allocatable is the whole machine (no --kube-reserved/--system-reserved yet).
+  // Node allocatable (src/node/allocatable.ts): unset limits in resourceFieldRef, the tmpfs ceiling.
   const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });
   const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({
@@ -177,19 +178,25 @@ export async function runAgent(o: RunOptions): Promise<void> {
 }
 
 /**
- * What the node contributes to every pod's sandbox and containers: allocatable (the whole machine:
- * no --kube-reserved/--system-reserved yet), the seccomp root (<root-dir>/seccomp, as the
- * kubelet's), the policy flags, AppArmor, and the QoS cgroup hierarchy; and what pods are admitted
- * against (labels, allocatable, --max-pods, the sysctl allowlist).
- * Undefined (after saying why on stderr) when a flag is invalid or the cgroups cannot be made.
+ * What the node contributes to every pod's sandbox and containers: allocatable (capacity minus the
+ * kubelet's default hard-eviction thresholds, memory.available<100Mi and nodefs.available<10%,
+ * subtracted as fixed values: there is no --eviction-hard, --kube-reserved or --system-reserved),
+ * the seccomp root (<root-dir>/seccomp, as the kubelet's), the policy flags, AppArmor, and the QoS
+ * cgroup hierarchy; and what pods are admitted against (labels, allocatable, --max-pods, the sysctl
+ * allowlist). Undefined (after saying why on stderr) when a flag is invalid, the machine (the root
+ * dir's filesystem, the huge pages) cannot be read, or the cgroups cannot be made.
  */
 async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
   const policy: NodePolicy = { allowPrivileged: o.allowPrivileged, allowHostNamespaces: o.allowHostNamespaces, allowHostPath: o.allowHostPath };
   const appArmorEnabled = (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y';
   let sysctls: SysctlAllowlist;
   let podCgroups: CgroupfsManager | undefined;
+  let resources: NodeResources;
   try {
     sysctls = new SysctlAllowlist([...safeSysctls(release()), ...o.allowedUnsafeSysctls]);
+    // setupDataDirs makes --root-dir before its filesystem is measured (ephemeral-storage capacity).
+    await mkdir(o.rootDir, { recursive: true, mode: 0o750 });
+    resources = nodeResources(readMachineInfo(o.rootDir), o.maxPods);
     if (o.cgroupsPerQos) {
       podCgroups = new CgroupfsManager({ cgroupRoot: o.cgroupRoot, logger });
       await podCgroups.start();
@@ -199,18 +206,19 @@ async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
     return undefined;
   }
   const container: NodeContainerOptions = {
-    allocatable: { cpu: String(cpus().length), memory: String(totalmem()) },
-    memoryCapacity: totalmem(),
+    allocatable: resources.allocatable,
+    // Burstable oom_score_adj is against the machine's memory (MachineInfo.MemoryCapacity), not allocatable.
+    memoryCapacity: Number(resources.capacity.memory),
     seccompProfileRoot: path.join(o.rootDir, 'seccomp'),
     policy,
     appArmorEnabled,
   };
   const sandbox = { policy, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
-  // What pods are admitted against: the kubelet's own node labels, the same allocatable, --max-pods.
+  // What pods are admitted against: the kubelet's own node labels, the same allocatable (pods is --max-pods).
   const admission: AdmissionNode = {
     name: nodeName,
     labels: defaultNodeLabels(nodeName),
-    allocatable: { milliCPU: cpus().length * 1000, memory: totalmem(), pods: o.maxPods },
+    allocatable: resources.admission,
     sysctls,
   };
   return { container, sandbox, podCgroups, admission };

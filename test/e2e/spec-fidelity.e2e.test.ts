@@ -2,8 +2,8 @@
 //
 // Security contexts, sysctls and the node policy flags are in spec-fidelity-security.e2e.test.ts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { POD_NAME_LABEL } from '../../src/runtime/labels.js';
@@ -86,6 +86,11 @@ spec:
         - { name: MEM_REQUEST, valueFrom: { resourceFieldRef: { resource: requests.memory } } }
         - { name: CPU_REQUEST_M, valueFrom: { resourceFieldRef: { resource: requests.cpu, divisor: 1m } } }
         - { name: CPU_LIMIT, valueFrom: { resourceFieldRef: { resource: limits.cpu } } }
+        - { name: MEM_DEFAULT, valueFrom: { resourceFieldRef: { containerName: nolimit, resource: limits.memory } } }
+        - { name: STORAGE_DEFAULT, valueFrom: { resourceFieldRef: { resource: limits.ephemeral-storage } } }
+    - name: nolimit
+      image: busybox:1.36
+      command: ${SLEEP}
 `);
     const id = await running(agent, 'downward');
     const pod = await agent.waitFor('downward has its IPs in the status', async () => {
@@ -110,6 +115,16 @@ spec:
     assert.equal(env.CPU_REQUEST_M, '250');
     // No cpu limit: the node's allocatable cpu, in whole cores rounded up.
     assert.equal(Number(env.CPU_LIMIT) >= 1, true, `CPU_LIMIT=${env.CPU_LIMIT}`);
+    // No memory or ephemeral-storage limit: allocatable, the kubelet's default hard-eviction
+    // thresholds (memory.available<100Mi, nodefs.available<10% as a float32) and the
+    // pre-allocated huge pages taken off MemTotal and the root dir's filesystem.
+    const pages = '/sys/kernel/mm/hugepages';
+    const hugePageBytes = (existsSync(pages) ? readdirSync(pages) : [])
+      .reduce((sum, d) => sum + Number(/\d+/.exec(d)![0]) * 1024 * Number(readFileSync(path.join(pages, d, 'nr_hugepages'), 'utf8')), 0);
+    assert.equal(env.MEM_DEFAULT, String(Math.max(0, totalmem() - 100 * 2 ** 20 - hugePageBytes)));
+    const fs = statfsSync(agent.rootDir);
+    const disk = fs.bsize * fs.blocks;
+    assert.equal(env.STORAGE_DEFAULT, String(disk - Math.trunc(disk * Math.fround(0.1))));
   });
 
   it('command and args follow the image ENTRYPOINT/CMD rules; workingDir', async () => {

@@ -10,9 +10,18 @@ import { safeSysctls, SysctlAllowlist } from '../../src/podworker/translate/sysc
 const NODE: AdmissionNode = {
   name: 'node-1',
   labels: defaultNodeLabels('node-1', 'amd64'),
-  allocatable: { milliCPU: 2000, memory: 4 * 2 ** 30, pods: 3 },
+  allocatable: {
+    milliCPU: 2000,
+    memory: 4 * 2 ** 30,
+    ephemeralStorage: 10 * 2 ** 30,
+    pods: 3,
+    // 4 pre-allocated 2Mi pages; the kernel has 1Gi pages, none allocated.
+    scalarResources: { 'hugepages-2Mi': 8 * 2 ** 20, 'hugepages-1Gi': 0 },
+  },
   sysctls: new SysctlAllowlist(safeSysctls()),
 };
+/** The same node with a device plugin's example.com/gpu: 2. */
+const GPU_NODE: AdmissionNode = { ...NODE, allocatable: { ...NODE.allocatable, scalarResources: { ...NODE.allocatable.scalarResources, 'example.com/gpu': 2 } } };
 
 let n = 0;
 const pod = (spec: Partial<V1PodSpec> = {}, labels?: Record<string, string>): V1Pod => ({
@@ -21,6 +30,9 @@ const pod = (spec: Partial<V1PodSpec> = {}, labels?: Record<string, string>): V1
 });
 const requesting = (cpu?: string, memory?: string, extra: Partial<V1Container> = {}): V1Pod =>
   pod({ containers: [{ name: 'main', resources: { requests: { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) } }, ...extra }] });
+/** A pod whose one container requests `requests` (hugepages need an equal limit in the API; admission reads requests only). */
+const asking = (requests: Record<string, string>, init: Record<string, string>[] = []): V1Pod =>
+  pod({ containers: [{ name: 'main', resources: { requests } }], initContainers: init.map((r, i) => ({ name: `init-${i}`, resources: { requests: r } })) });
 const withPorts = (ports: V1ContainerPort[], spec: Partial<V1PodSpec> = {}): V1Pod => pod({ containers: [{ name: 'main', ports }], ...spec });
 
 const NODE_PORTS = { admit: false, reason: 'NodePorts', message: "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" };
@@ -54,6 +66,41 @@ const cases: { name: string; pod: V1Pod; others?: V1Pod[]; node?: AdmissionNode;
   { name: 'a big init container counts', pod: pod({ initContainers: [{ name: 'init', resources: { requests: { cpu: '4' } } }] }), want: unexpected('(res: cpu, q: 2000), ') },
   { name: 'pods: one more pod than --max-pods allows', pod: pod(), others: [pod(), pod(), pod()], want: unexpected('(res: pods, q: 1), ') },
   { name: 'pods and cpu both short: pods listed first', pod: requesting('64'), others: [pod(), pod(), pod()], want: unexpected('(res: pods, q: 1), (res: cpu, q: 62000), ') },
+  // ephemeral-storage, hugepages and extended resources, as noderesources.Fits checks them
+  { name: 'ephemeral-storage within allocatable', pod: asking({ 'ephemeral-storage': '10Gi' }), want: OK },
+  { name: 'ephemeral-storage short, in bytes', pod: asking({ 'ephemeral-storage': '11Gi' }), want: unexpected(`(res: ephemeral-storage, q: ${2 ** 30}), `) },
+  {
+    name: 'ephemeral-storage counted against what admitted pods request',
+    pod: asking({ 'ephemeral-storage': '6Gi' }),
+    others: [asking({ 'ephemeral-storage': '3Gi' }), asking({ 'ephemeral-storage': '2Gi' })],
+    want: unexpected(`(res: ephemeral-storage, q: ${2 ** 30}), `),
+  },
+  { name: 'an init container asking for more ephemeral-storage counts', pod: asking({ 'ephemeral-storage': '1Gi' }, [{ 'ephemeral-storage': '12Gi' }]), want: unexpected(`(res: ephemeral-storage, q: ${2 * 2 ** 30}), `) },
+  { name: 'hugepages-2Mi within the pre-allocated pages', pod: asking({ 'hugepages-2Mi': '8Mi', memory: '64Mi' }), want: OK },
+  { name: 'hugepages-2Mi short, in bytes', pod: asking({ 'hugepages-2Mi': '4Mi' }), others: [asking({ 'hugepages-2Mi': '6Mi' })], want: unexpected(`(res: hugepages-2Mi, q: ${2 * 2 ** 20}), `) },
+  { name: 'hugepages-1Gi the kernel supports but has none allocated', pod: asking({ 'hugepages-1Gi': '1Gi' }), want: unexpected(`(res: hugepages-1Gi, q: ${2 ** 30}), `) },
+  { name: 'a hugepages size the node does not list has allocatable 0', pod: asking({ 'hugepages-32Mi': '32Mi' }), want: unexpected(`(res: hugepages-32Mi, q: ${32 * 2 ** 20}), `) },
+  { name: 'a zero request of an unknown hugepages size is not checked', pod: asking({ 'hugepages-32Mi': '0', cpu: '1' }), want: OK },
+  { name: 'an extended resource the node does not list is ignored (removeMissingExtendedResources)', pod: asking({ 'example.com/gpu': '4' }), want: OK },
+  { name: 'an extended resource the node lists is checked', pod: asking({ 'example.com/gpu': '3' }), node: GPU_NODE, want: unexpected('(res: example.com/gpu, q: 1), ') },
+  { name: 'an extended resource the node lists, within it', pod: asking({ 'example.com/gpu': '1' }), others: [asking({ 'example.com/gpu': '1' })], node: GPU_NODE, want: OK },
+  { name: 'a kubernetes.io/ resource the node lacks is not dropped: allocatable 0', pod: asking({ 'kubernetes.io/widget': '1' }), want: unexpected('(res: kubernetes.io/widget, q: 1), ') },
+  {
+    name: "every kind short: pods, cpu, memory, ephemeral-storage, then scalars by name (the kubelet's map order is random); the unlisted gpu is not",
+    pod: asking({ cpu: '3', memory: '5Gi', 'ephemeral-storage': '11Gi', 'hugepages-2Mi': '10Mi', 'hugepages-1Gi': '1Gi', 'example.com/gpu': '9' }),
+    others: [pod(), pod(), pod()],
+    want: unexpected(
+      `(res: pods, q: 1), (res: cpu, q: 1000), (res: memory, q: ${2 ** 30}), (res: ephemeral-storage, q: ${2 ** 30}), ` +
+        `(res: hugepages-1Gi, q: ${2 ** 30}), (res: hugepages-2Mi, q: ${2 * 2 ** 20}), `,
+    ),
+  },
+  { name: 'a hugepages-only pod fits next to cpu others overcommitted', pod: asking({ 'hugepages-2Mi': '2Mi' }), others: [requesting('3')], want: OK },
+  {
+    name: 'hugepages short and a hostPort conflict: NodePorts',
+    pod: pod({ containers: [{ name: 'main', resources: { requests: { 'hugepages-1Gi': '1Gi' } }, ports: [{ containerPort: 80, hostPort: 8080 }] }] }),
+    others: [withPorts([{ containerPort: 80, hostPort: 8080 }])],
+    want: NODE_PORTS,
+  },
   // a failure preemption cannot help is reported instead of the resources
   {
     name: 'cpu short and a hostPort conflict: NodePorts',

@@ -17,7 +17,7 @@ const logger = pino({ level: 'silent' });
 const NODE: AdmissionNode = {
   name: 'node-1',
   labels: defaultNodeLabels('node-1', 'amd64'),
-  allocatable: { milliCPU: 2000, memory: 2 ** 32, pods: 110 },
+  allocatable: { milliCPU: 2000, memory: 2 ** 32, ephemeralStorage: 2 ** 36, pods: 110, scalarResources: {} },
   sysctls: new SysctlAllowlist(safeSysctls()),
 };
 const PORTS_MESSAGE = "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports";
