@@ -278,11 +278,26 @@ export interface AuthConfig {
   registryToken?: string;
 }
 
+/** A wrapped uint64 (UInt64Value): absent means "not measured", unlike a plain 0. */
+export interface UInt64Value {
+  value: number;
+}
+
 export interface ContainerStats {
   attributes?: { id: string; metadata: ContainerMetadata; labels: StringMap; annotations: StringMap };
-  cpu?: { timestamp: number; usageCoreNanoSeconds?: { value: number }; usageNanoCores?: { value: number } };
-  memory?: { timestamp: number; workingSetBytes?: { value: number }; usageBytes?: { value: number } };
-  writableLayer?: { usedBytes?: { value: number } };
+  cpu?: { timestamp: number; usageCoreNanoSeconds?: UInt64Value; usageNanoCores?: UInt64Value };
+  memory?: {
+    timestamp: number;
+    workingSetBytes?: UInt64Value;
+    /** containerd 1.6 sends 0 when the container has no memory limit. */
+    availableBytes?: UInt64Value;
+    usageBytes?: UInt64Value;
+    rssBytes?: UInt64Value;
+    pageFaults?: UInt64Value;
+    majorPageFaults?: UInt64Value;
+  };
+  /** The container's writable layer on the snapshotter's filesystem (fsId.mountpoint). */
+  writableLayer?: Partial<FilesystemUsage>;
 }
 
 export interface FilesystemUsage {

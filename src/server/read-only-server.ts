@@ -1,4 +1,4 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /manifests/errors, a pod's events, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /stats/summary, /manifests/errors, a pod's events, container logs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
@@ -6,6 +6,8 @@ import { CONTAINER_LOGS_PREFIX, serveContainerLogs } from '../logs/http.js';
 import type { ContainerLogsView } from '../logs/locate.js';
 import { encodePodListJSON, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
+import type { SummaryOptions } from '../stats/provider.js';
+import type { Summary } from '../stats/types.js';
 import type { PodViewSource, ServerLogger } from './types.js';
 
 export interface ReadOnlyServerOptions {
@@ -28,6 +30,8 @@ export interface ReadOnlyServerOptions {
   containerLogs?: ContainerLogsView;
   /** Serves GET /metrics in the Prometheus text format when given (a prom-client Registry). */
   metrics?: { readonly contentType: string; metrics(): Promise<string> };
+  /** Serves GET /stats/summary (the kubelet's Summary API) when given; measured at each request. */
+  summary?: (opts: SummaryOptions) => Promise<Summary>;
 }
 
 export interface ReadOnlyServer {
@@ -102,6 +106,10 @@ function route(
       if (opts.metrics) serveMetrics(res, opts.metrics, opts.logger);
       else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
       return;
+    case '/stats/summary':
+      if (opts.summary) serveSummary(res, url, opts.summary, opts.logger);
+      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
     case '/manifests/errors':
       sendJSON(res, 200, { items: source.rejected() });
       return;
@@ -134,6 +142,21 @@ function serveMetrics(res: http.ServerResponse, source: NonNullable<ReadOnlyServ
     (err: unknown) => {
       logger.error({ err }, 'read-only server: cannot collect metrics');
       sendText(res, 500, `cannot collect metrics: ${String((err as Error)?.message ?? err)}`);
+    },
+  );
+}
+
+/**
+ * The Summary, measured now. The kubelet's handler takes only_cpu_and_memory=true exactly, and
+ * answers a failure with 500 and the error's text.
+ */
+function serveSummary(res: http.ServerResponse, url: URL, summary: NonNullable<ReadOnlyServerOptions['summary']>, logger: ServerLogger): void {
+  const onlyCpuAndMemory = url.searchParams.get('only_cpu_and_memory') === 'true';
+  summary({ onlyCpuAndMemory }).then(
+    (s) => sendJSON(res, 200, s),
+    (err: unknown) => {
+      logger.error({ err }, 'read-only server: cannot collect stats');
+      sendText(res, 500, `Internal Error: ${String((err as Error)?.message ?? err)}`);
     },
   );
 }
