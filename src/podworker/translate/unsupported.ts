@@ -2,9 +2,10 @@
 //
 // The README's "Pod spec support" table lists these beside what is honoured.
 import type { V1AppArmorProfile, V1Container, V1Pod } from '@kubernetes/client-node';
+import { isExtendedResourceName } from '../../admission/requests.js';
 import { ContainerConfigError } from './errors.js';
 
-/** Resources a container may ask for here: the rest need device plugins or hugepages this node does not offer. */
+/** Resources a container may ask for here: huge pages would need hugetlb limits we do not write. */
 const NODE_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
 /** The kubelet's AppArmor validator (apparmor.Validate / validateHost): only Unconfined runs where AppArmor is off. */
@@ -42,19 +43,18 @@ export function checkContainerFields(container: V1Container, appArmorEnabled = f
   const res = container.resources;
   for (const [kind, list] of [['limits', res?.limits], ['requests', res?.requests]] as const) {
     for (const r of Object.keys(list ?? {})) {
-      if (NODE_RESOURCES.has(r)) continue;
+      // An extended resource (example.com/gpu) is the device manager's, and with no device plugin
+      // registered for it the kubelet allocates nothing and runs the container: so do we.
+      if (NODE_RESOURCES.has(r) || isExtendedResourceName(r)) continue;
       throw new ContainerConfigError(
         r.startsWith('hugepages-')
-          ? `container ${name}: ${kind}.${r}: this node has no pre-allocated huge pages to give (kubelet: OutOf${r})`
-          : `container ${name}: ${kind}.${r}: no device plugin offers this resource on mini-kubelet`,
+          ? `container ${name}: ${kind}.${r}: huge pages are not supported by mini-kubelet (it writes no hugetlb limits)`
+          : `container ${name}: ${kind}.${r}: not a resource this node knows (cpu, memory, ephemeral-storage or a domain-qualified extended resource)`,
       );
     }
   }
-  if (res?.limits?.['ephemeral-storage'] !== undefined) {
-    throw new ContainerConfigError(
-      `container ${name}: limits.ephemeral-storage is not enforced by mini-kubelet (the kubelet enforces it by eviction, which mini-kubelet does not do)`,
-    );
-  }
+  // An ephemeral-storage limit runs, as on the kubelet; the kubelet enforces it by evicting the pod
+  // once it writes more, and mini-kubelet has no eviction manager (README: departures).
   if (res?.claims?.length) throw new ContainerConfigError(`container ${name}: resources.claims (dynamic resource allocation) are not supported`);
   if (container.volumeDevices?.length) {
     throw new ContainerConfigError(`container ${name}: volumeDevices (raw block volumes) are not supported: there are no PersistentVolumeClaims in static mode`);
