@@ -34,6 +34,7 @@ import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
 import { ProbeManager } from '../prober/manager.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
+import { StatsProvider } from '../stats/provider.js';
 import { StatusManager } from '../status/manager.js';
 import { HostVolumeManager } from '../volumes/manager.js';
 import type { RunOptions } from './flags.js';
@@ -151,6 +152,15 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
 
   await kubelet.start();
+  // /stats/summary: measured at each request (runtime, cgroups, /proc, statfs); only the CPU rates are kept.
+  const stats = new StatsProvider({
+    cri,
+    nodeName,
+    rootDir: o.rootDir,
+    podLogsDir: o.podLogsDir,
+    cgroupRoot: o.cgroupsPerQos ? o.cgroupRoot : undefined,
+    clock,
+  });
   const server = await startReadOnlyServer({
     address: o.address,
     port: o.readOnlyPort,
@@ -160,6 +170,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     events: (uid) => recorder.eventsFor(uid),
     nodeName,
     metrics,
+    summary: (opts) => stats.summary(opts),
   });
   logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
