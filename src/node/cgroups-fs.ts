@@ -1,22 +1,29 @@
-// Makes the kubepods QoS hierarchy and per-pod cgroups on the host's cgroupfs, and removes a pod's cgroups after teardown.
+// Makes the kubepods QoS hierarchy and per-pod cgroups on the host's cgroupfs with the kubelet's limits in them, and removes a pod's cgroups after teardown.
 //
-// What we do, and what the kubelet does besides (our departure): we only CREATE the directories
-// (<cgroup-root>/kubepods, .../burstable, .../besteffort, and .../pod<uid> before the pod's
-// sandbox) in every mounted hierarchy, and remove the pod's after its sandbox is gone. We write no
-// limits into them: the kubelet also sets kubepods' cpu.shares and memory limit to the node's
-// allocatable, burstable's cpu.shares to the sum of its pods' requests, besteffort's to 2, and
-// each pod cgroup's shares, quota and memory limit from the pod (ResourceConfigForPod). Container
-// limits are still enforced: the runtime writes them into each container's own cgroup.
+// At start: <cgroup-root>/kubepods, .../burstable and .../besteffort in every mounted hierarchy;
+// kubepods gets the node's allocatable (cpu shares from the cpu capacity, memory limit = capacity
+// less pre-allocated huge pages: there is no --kube-reserved/--system-reserved), besteffort 2
+// shares, burstable the shares of its pods' cpu requests, rewritten whenever one of its pods' cgroups
+// is made or removed (pod-resource-config.ts). Before a pod's sandbox: its cgroup below its class,
+// with ResourceConfigForPod's shares, CFS quota and memory limit (cgroup v1 or v2 files,
+// cgroup-files.ts). After its sandbox is gone: the cgroup is removed.
+// Left out, as departures: pod overhead, hugetlb limits, the pids limit (--pod-max-pids, kubepods' pid
+// capacity), memory QoS and QOSReserved (alpha), the kubelet's periodic QoS resync (we rewrite on
+// change only); and a pod still running from before an agent restart is not counted in burstable's
+// shares until its sandbox is made again (the kubelet counts every active pod).
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { getPodQOS, type QOSClass } from '../status/qos.js';
-import { podCgroup, qosHierarchy, type CgroupName } from './cgroups.js';
+import { describeHierarchy, enableControllers, writeResourceConfig, type Hierarchy } from './cgroup-files.js';
+import { kubepodsCgroup, podCgroup, qosCgroup, qosHierarchy, toCgroupfs, type CgroupName } from './cgroups.js';
+import { nodeAllocatableResourceConfig, podCPURequestMilli, qosResourceConfigs, resourceConfigForPod, type ResourceConfig } from './pod-resource-config.js';
 
 /** What the pod workers need from the cgroup manager (kubelet: PodContainerManager). */
 export interface PodCgroups {
-  /** Creates the pod's cgroup (below its QoS class's) in every hierarchy; before its sandbox. */
+  /** Creates the pod's cgroup (below its QoS class's) with its limits in every hierarchy; before its sandbox. */
   ensurePod(pod: V1Pod): Promise<void>;
   /** Removes the pod's cgroups, under whichever class they were made; after its sandbox is gone. */
   removePod(uid: string): Promise<void>;
@@ -30,6 +37,8 @@ export interface CgroupfsOptions {
   logger?: Logger;
   /** How long to wait between attempts to remove a busy cgroup (tests pass 0). */
   retryDelayMs?: number;
+  /** The Node's status.capacity (cpu, memory, hugepages-*), for kubepods; default: this machine's cpus and MemTotal. */
+  capacity?: Record<string, string>;
 }
 
 /**
@@ -55,19 +64,37 @@ const QOS_CLASSES: QOSClass[] = ['Guaranteed', 'Burstable', 'BestEffort'];
 
 export class CgroupfsManager implements PodCgroups {
   private mounts: string[] | undefined;
+  private described: Promise<Hierarchy[]> | undefined;
+  /** The cpu requests (millicores) of the Burstable pods whose cgroups we made: burstable's shares. */
+  private readonly burstable = new Map<string, number>();
+  /** QoS updates one at a time, each from the pods at its turn (the kubelet holds a mutex). */
+  private qosUpdate: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: CgroupfsOptions) {
     this.mounts = opts.mounts;
   }
 
   /**
-   * qosContainerManager.Start, directories only: <cgroup-root>/kubepods{,/burstable,/besteffort}.
-   * Then a sweep of idle pod cgroups left by an agent that died (kubelet: cleanupOrphanedPodCgroups).
+   * createNodeAllocatableCgroups and qosContainerManager.Start: <cgroup-root>/kubepods{,/burstable,/besteffort}
+   * with their limits (a failure stops the agent, as it stops the kubelet). Then a sweep of idle
+   * pod cgroups left by an agent that died (kubelet: cleanupOrphanedPodCgroups).
    */
   async start(): Promise<void> {
     this.mounts ??= cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
     if (this.mounts.length === 0) throw new Error('no cgroup hierarchy is mounted (looked in /proc/self/mountinfo)');
-    for (const name of qosHierarchy(this.opts.cgroupRoot)) await this.create(name);
+    const qos = qosHierarchy(this.opts.cgroupRoot);
+    for (const name of qos) await this.create(name);
+    // cgroup v2: every ancestor of a pod cgroup, from the mount root down, enables its controllers.
+    const kubepods = kubepodsCgroup(this.opts.cgroupRoot);
+    const parents = [...kubepods.map((_, i) => kubepods.slice(0, i)), ...qos];
+    await Promise.all((await this.hierarchies()).map((h) => enableControllers(h, parents.map((n) => path.join(h.mount, ...n)))));
+    const capacity = this.opts.capacity ?? { cpu: String(cpus().length), memory: String(totalmem()) };
+    try {
+      await this.write(kubepods, nodeAllocatableResourceConfig(capacity));
+      await this.writeQOS();
+    } catch (err) {
+      throw new Error(`failed to apply the limits of the QoS cgroups: ${(err as Error).message}`);
+    }
     await this.removeIdlePodCgroups();
   }
 
@@ -88,15 +115,57 @@ export class CgroupfsManager implements PodCgroups {
     }
   }
 
+  /**
+   * UpdateQOSCgroups (its failure only logged), then podContainerManager.EnsureExists: the pod
+   * cgroup with ResourceConfigForPod. A failure fails this pod's sync with the kubelet's message.
+   */
   async ensurePod(pod: V1Pod): Promise<void> {
-    await this.create(podCgroup(this.opts.cgroupRoot, getPodQOS(pod), pod.metadata!.uid!));
+    const uid = pod.metadata!.uid!;
+    const qos = getPodQOS(pod);
+    if (qos === 'Burstable') this.burstable.set(uid, podCPURequestMilli(pod));
+    else this.burstable.delete(uid);
+    await this.updateQOS();
+    const name = podCgroup(this.opts.cgroupRoot, qos, uid);
+    try {
+      await this.create(name);
+      await this.write(name, resourceConfigForPod(pod));
+    } catch (err) {
+      const message = (err as Error).message;
+      this.opts.logger?.error({ uid, cgroup: toCgroupfs(name), err: message }, 'could not make the pod cgroup');
+      throw new Error(`failed to ensure that the pod: ${uid} cgroups exist and are correctly applied: failed to create container for [${name.join(' ')}] : ${message}`);
+    }
   }
 
+  /** Removes the pod's cgroups; burstable's shares drop by its request (kubelet: killPod's UpdateQOSCgroups). */
   async removePod(uid: string): Promise<void> {
     const dirs = QOS_CLASSES.flatMap((qos) => (this.mounts ?? []).map((mount) => path.join(mount, ...podCgroup(this.opts.cgroupRoot, qos, uid))));
     await Promise.all(dirs.map((dir) => this.removeTree(dir).catch((err: unknown) => {
       this.opts.logger?.warn({ cgroup: dir, err: (err as Error).message }, 'could not remove pod cgroup');
     })));
+    if (this.burstable.delete(uid)) await this.updateQOS();
+  }
+
+  private hierarchies(): Promise<Hierarchy[]> {
+    this.described ??= Promise.all((this.mounts ?? []).map(describeHierarchy));
+    return this.described;
+  }
+
+  /** A config into one cgroup of every hierarchy that has the controllers (cpu, memory). */
+  private async write(name: CgroupName, config: ResourceConfig): Promise<void> {
+    await Promise.all((await this.hierarchies()).map((h) => writeResourceConfig(h, path.join(h.mount, ...name), config)));
+  }
+
+  private async writeQOS(): Promise<void> {
+    const qos = qosResourceConfigs(this.burstable.values());
+    await this.write(qosCgroup(this.opts.cgroupRoot, 'Burstable'), qos.burstable);
+    await this.write(qosCgroup(this.opts.cgroupRoot, 'BestEffort'), qos.besteffort);
+  }
+
+  private updateQOS(): Promise<void> {
+    this.qosUpdate = this.qosUpdate.then(() => this.writeQOS()).catch((err: unknown) => {
+      this.opts.logger?.warn({ err: (err as Error).message }, 'failed to update QoS cgroups');
+    });
+    return this.qosUpdate;
   }
 
   /** mkdir -p in every hierarchy at once (a pod start waits on this; one at a time was ~12 × 3 mkdirs). */

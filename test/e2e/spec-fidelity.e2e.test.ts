@@ -204,6 +204,39 @@ ${resources}`;
     assert.match(await exec(agent, guaranteed, ['cat', '/proc/1/cgroup']), new RegExp(`:cpu:/kubepods/pod${uid}/`, 'm'));
   });
 
+  it('pod cgroups: the kubelet\'s limits on the host, in the pod cgroups and in kubepods/burstable', async () => {
+    const body = (resources: string) => `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+${resources}`;
+    await Promise.all([
+      deploy(agent, 'cg-guaranteed', body('      resources: { limits: { cpu: 250m, memory: 64Mi } }')),
+      deploy(agent, 'cg-besteffort', body('')),
+    ]);
+    const uid = async (name: string) => (await agent.pod(name))!.metadata!.uid!;
+    const host = (hierarchy: string, cgroup: string, file: string) => readFileSync(`/sys/fs/cgroup/${hierarchy}/${cgroup}/${file}`, 'utf8').trim();
+    const g = `kubepods/pod${await uid('cg-guaranteed')}`;
+    assert.deepEqual(
+      [host('memory', g, 'memory.limit_in_bytes'), host('cpu', g, 'cpu.cfs_quota_us'), host('cpu', g, 'cpu.cfs_period_us'), host('cpu', g, 'cpu.shares')],
+      ['67108864', '25000', '100000', '256'],
+    );
+    const be = `kubepods/besteffort/pod${await uid('cg-besteffort')}`;
+    assert.equal(host('cpu', be, 'cpu.shares'), '2');
+    // No limit: the kernel's "unlimited", as on the hierarchy root.
+    assert.equal(host('memory', be, 'memory.limit_in_bytes'), host('memory', '', 'memory.limit_in_bytes'));
+    assert.equal(host('cpu', be, 'cpu.cfs_quota_us'), '-1');
+    // burstable's shares are its pods' cpu requests: no other test here asks for a whole cpu, so
+    // 1024 or more means this pod is counted, and it drops below once the pod is gone.
+    const burstableShares = () => Number(host('cpu', 'kubepods/burstable', 'cpu.shares'));
+    await deploy(agent, 'cg-burstable', body('      resources: { requests: { cpu: "1" } }'));
+    assert.ok(burstableShares() >= 1024, `burstable cpu.shares ${burstableShares()} counts the 1-cpu pod`);
+    agent.removeManifest('cg-burstable.yaml');
+    await agent.waitFor('burstable shares without the 1-cpu pod', () => burstableShares() < 1024, 60_000);
+    for (const name of ['cg-guaranteed', 'cg-besteffort']) agent.removeManifest(`${name}.yaml`);
+  });
+
   it('namespaces: hostNetwork sees the host interfaces, no hostname of its own; hostPID, hostIPC', async () => {
     const id = await deploy(agent, 'hostns', `
   hostNetwork: true
