@@ -209,7 +209,7 @@ async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
     await mkdir(o.rootDir, { recursive: true, mode: 0o750 });
     resources = nodeResources(readMachineInfo(o.rootDir), o.maxPods);
     if (o.cgroupsPerQos) {
-      podCgroups = new CgroupfsManager({ cgroupRoot: o.cgroupRoot, logger });
+      podCgroups = new CgroupfsManager({ cgroupRoot: o.cgroupRoot, logger, capacity: resources.capacity });
       await podCgroups.start();
     }
   } catch (err) {

@@ -9,8 +9,7 @@
 // cgroup-files.ts). After its sandbox is gone: the cgroup is removed.
 // Left out, as departures: pod overhead, hugetlb limits, the pids limit (--pod-max-pids, kubepods' pid
 // capacity), memory QoS and QOSReserved (alpha), the kubelet's periodic QoS resync (we rewrite on
-// change only); and a pod still running from before an agent restart is not counted in burstable's
-// shares until its sandbox is made again (the kubelet counts every active pod).
+// change only: a pod made, adopted after an agent restart (trackPod), or removed).
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -25,6 +24,11 @@ import { nodeAllocatableResourceConfig, podCPURequestMilli, qosResourceConfigs, 
 export interface PodCgroups {
   /** Creates the pod's cgroup (below its QoS class's) with its limits in every hierarchy; before its sandbox. */
   ensurePod(pod: V1Pod): Promise<void>;
+  /**
+   * A pod whose sandbox already runs (adopted after an agent restart): counted in burstable's
+   * shares like the pods this process made cgroups for. Cheap when nothing changes.
+   */
+  trackPod(pod: V1Pod): Promise<void>;
   /** Removes the pod's cgroups, under whichever class they were made; after its sandbox is gone. */
   removePod(uid: string): Promise<void>;
 }
@@ -134,6 +138,16 @@ export class CgroupfsManager implements PodCgroups {
       this.opts.logger?.error({ uid, cgroup: toCgroupfs(name), err: message }, 'could not make the pod cgroup');
       throw new Error(`failed to ensure that the pod: ${uid} cgroups exist and are correctly applied: failed to create container for [${name.join(' ')}] : ${message}`);
     }
+  }
+
+  async trackPod(pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const burstable = getPodQOS(pod) === 'Burstable';
+    if (burstable === this.burstable.has(uid)) return;
+    if (burstable) this.burstable.set(uid, podCPURequestMilli(pod));
+    else this.burstable.delete(uid);
+    // kubelet: UpdateQOSCgroups counts every active pod (a failure is only logged, as there).
+    await this.updateQOS();
   }
 
   /** Removes the pod's cgroups; burstable's shares drop by its request (kubelet: killPod's UpdateQOSCgroups). */

@@ -134,6 +134,7 @@ async function ensureSandbox(
     return notCreated(errorMessage(err));
   }
   if (!actions.createSandbox) {
+    await deps.podCgroups?.trackPod(pod);
     return { id: actions.sandboxId, config, podIPs: podIPsOf(pod, newest?.ips ?? [], deps.hostIP) };
   }
   // kubelet: GetPodDNS reports a missing cluster DNS or a trimmed dnsConfig as it makes the sandbox.

@@ -74,6 +74,10 @@ test('cgroup v1: burstable shares follow its pods as their cgroups come and go',
       { name: 'a Guaranteed pod does not count', act: () => m.ensurePod(guaranteed), want: '768' },
       { name: 'the 500m pod goes', act: () => m.removePod('b1'), want: '256' },
       { name: 'the last one goes: back to the minimum', act: () => m.removePod('b2'), want: '2' },
+      { name: 'a running pod adopted after a restart counts', act: () => m.trackPod(burstable('b3', '1')), want: '1024' },
+      { name: 'tracked again, it counts once', act: () => m.trackPod(burstable('b3', '1')), want: '1024' },
+      { name: 'a tracked Guaranteed pod does not count', act: () => m.trackPod(guaranteed), want: '1024' },
+      { name: 'the adopted pod goes', act: () => m.removePod('b3'), want: '2' },
     ];
     for (const s of steps) {
       await s.act();
