@@ -53,8 +53,8 @@ export function checkContainerFields(container: V1Container, appArmorEnabled = f
       );
     }
   }
-  // An ephemeral-storage limit runs, as on the kubelet; the kubelet enforces it by evicting the pod
-  // once it writes more, and mini-kubelet has no eviction manager (README: departures).
+  // An ephemeral-storage limit runs, as on the kubelet, and is not enforced: the kubelet enforces it
+  // only by eviction, and its evictPod refuses a critical pod, which every static pod is.
   if (res?.claims?.length) throw new ContainerConfigError(`container ${name}: resources.claims (dynamic resource allocation) are not supported`);
   if (container.volumeDevices?.length) {
     throw new ContainerConfigError(`container ${name}: volumeDevices (raw block volumes) are not supported: there are no PersistentVolumeClaims in static mode`);
