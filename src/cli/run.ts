@@ -16,6 +16,7 @@ import { createLogger } from '../log.js';
 import { registerPlegMetrics } from '../metrics/pleg.js';
 import { registerPodWorkerMetrics } from '../metrics/podworker.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
+import { resourceMetrics } from '../metrics/resource.js';
 import { registerRuntimeMetrics } from '../metrics/runtime.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
 import { nodeResources, readMachineInfo, type NodeResources } from '../node/allocatable.js';
@@ -171,6 +172,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     nodeName,
     metrics,
     summary: (opts) => stats.summary(opts),
+    resourceMetrics: resourceMetrics((opts) => stats.summary(opts), logger),
   });
   logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 

@@ -1,4 +1,4 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /stats/summary, /manifests/errors, a pod's events, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /stats/summary, /manifests/errors, a pod's events, container logs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
@@ -30,6 +30,11 @@ export interface ReadOnlyServerOptions {
   containerLogs?: ContainerLogsView;
   /** Serves GET /metrics in the Prometheus text format when given (a prom-client Registry). */
   metrics?: { readonly contentType: string; metrics(): Promise<string> };
+  /**
+   * Serves GET /metrics/resource (the kubelet's resource metrics, what metrics-server scrapes) when
+   * given; its text is built from the Summary at each scrape.
+   */
+  resourceMetrics?: { readonly contentType: string; metrics(): Promise<string> };
   /** Serves GET /stats/summary (the kubelet's Summary API) when given; measured at each request. */
   summary?: (opts: SummaryOptions) => Promise<Summary>;
 }
@@ -104,6 +109,10 @@ function route(
     }
     case '/metrics':
       if (opts.metrics) serveMetrics(res, opts.metrics, opts.logger);
+      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
+    case '/metrics/resource':
+      if (opts.resourceMetrics) serveMetrics(res, opts.resourceMetrics, opts.logger);
       else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
       return;
     case '/stats/summary':
