@@ -1,4 +1,4 @@
-// GET /stats/summary against the real containerd: node figures, a pod with a CPU burner and a memory hog, rates between reads, logs, volumes.
+// GET /stats/summary and /metrics/resource against the real containerd: node figures, a pod with a CPU burner and a memory hog, rates between reads, logs, volumes.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ContainerStats, PodStats, Summary } from '../../src/stats/types.js';
@@ -106,5 +106,25 @@ describe('/stats/summary', () => {
     assert.equal(p.network, undefined);
     assert.equal(p['ephemeral-storage'], undefined);
     assert.ok(p.containers.every((c) => c.cpu && c.memory && c.logs === undefined && c.rootfs === undefined));
+  });
+
+  it('/metrics/resource: the burner’s cpu and working set with container, pod and namespace labels; the node’s cpu', async () => {
+    const res = await fetch(`http://127.0.0.1:${agent.port}/metrics/resource`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    // `name{labels} value timestamp`: the labels in the kubelet's (sorted) order, a sample time in milliseconds.
+    const sample = (name: string, labels: string): RegExpExecArray | null =>
+      new RegExp(`^${name}${labels.replace(/[{}]/g, '\\$&')} (\\S+) (\\d+)$`, 'm').exec(text);
+    const burn = `{container="burn",namespace="default",pod="stats-${agent.nodeName}"}`;
+    for (const name of ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes']) {
+      const m = sample(name, burn);
+      assert.ok(m, `${name}${burn} in\n${text}`);
+      assert.ok(Number(m[1]) > 0, `${name} ${m[1]}`);
+      assert.ok(Math.abs(Number(m[2]) - Date.now()) < 60_000, `${name} stamped ${m[2]}`);
+    }
+    const node = sample('node_cpu_usage_seconds_total', '');
+    assert.ok(node && Number(node[1]) > 0, `node_cpu_usage_seconds_total in\n${text}`);
+    assert.match(text, /^resource_scrape_error 0$/m);
   });
 });
