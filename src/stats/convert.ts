@@ -1,14 +1,14 @@
 // Turns raw samples (a cgroup's counters, a CRI ContainerStats) into the Summary's CPUStats and MemoryStats.
 import type { ContainerStats as CriContainerStats } from '../cri/types.js';
 import type { CgroupMemory } from './cgroup-v1.js';
-import type { CpuRateCache } from './rate.js';
+import type { CpuRates } from './rate.js';
 import { wireTime, type CPUStats, type MemoryStats } from './types.js';
 
 /**
  * A cumulative CPU sample taken at `atNs` (unix nanoseconds) with its rate from the cache; `key`
  * names the object ("node", "pod/<uid>", a container ID).
  */
-export function cpuStats(rates: CpuRateCache, key: string, usageNs: number, atNs: number): CPUStats {
+export function cpuStats(rates: CpuRates, key: string, usageNs: number, atNs: number): CPUStats {
   const usageNanoCores = rates.sample(key, usageNs, atNs);
   return { time: wireTime(atNs / 1e6), usageCoreNanoSeconds: usageNs, ...(usageNanoCores === undefined ? {} : { usageNanoCores }) };
 }

@@ -6,7 +6,7 @@ import type { CgroupName } from '../node/cgroups.js';
 import { readCgroup, type CgroupHierarchies } from './cgroup-v1.js';
 import { cpuStats, dropUndefined, memoryStats } from './convert.js';
 import { fsCapacity, fsInfo } from './fs.js';
-import type { CpuRateCache } from './rate.js';
+import type { CpuRates } from './rate.js';
 import { SYSTEM_CONTAINER_PODS, wireTime, type ContainerStats, type FsStats, type NodeStats, type RlimitStats } from './types.js';
 
 export interface NodeSources {
@@ -20,7 +20,7 @@ export interface NodeSources {
   podsCgroup?: CgroupName;
   /** CRI ImageFsInfo; the runtime.imageFs entry is left out when absent or failing. */
   imageFsInfo?: () => Promise<FilesystemUsage[]>;
-  rates: CpuRateCache;
+  rates: CpuRates;
   nowMs: () => number;
 }
 

@@ -13,7 +13,7 @@ import { cgroupProcs, childCgroups, readCgroup, type CgroupHierarchies, type Cgr
 import { cpuStats, criMemoryStats, dropUndefined, memoryStats, sumCpu, sumMemory } from './convert.js';
 import { filesUsage, fsCapacity, fsInfo, usageOn, type FsInfo } from './fs.js';
 import { podNetwork } from './network.js';
-import type { CpuRateCache } from './rate.js';
+import type { CpuRates } from './rate.js';
 import { emptyDirVolumes, ephemeralStorage, etcHostsUsage } from './storage.js';
 import { wireTime, type ContainerStats, type FsStats, type PodStats, type ProcessStats } from './types.js';
 import type { StatsCri } from './provider.js';
@@ -27,7 +27,7 @@ export interface PodSources {
   cgroupRoot?: string;
   hierarchies: CgroupHierarchies;
   procDir: string;
-  rates: CpuRateCache;
+  rates: CpuRates;
   nowMs: () => number;
 }
 

@@ -51,6 +51,7 @@ export class StatsProvider {
     const procDir = o.procDir ?? '/proc';
     const hierarchies = await this.discover();
     const only = options.onlyCpuAndMemory === true;
+    const rates = only ? this.rates.readOnly() : this.rates;
     const rootFs = only ? undefined : await fsInfo(o.rootDir, nowMs());
     const [node, pods] = await Promise.all([
       nodeStats({
@@ -60,15 +61,15 @@ export class StatsProvider {
         hierarchies,
         podsCgroup: o.cgroupRoot === undefined ? undefined : kubepodsCgroup(o.cgroupRoot),
         imageFsInfo: o.cri.imageFsInfo && (() => o.cri.imageFsInfo!()),
-        rates: this.rates,
+        rates,
         nowMs,
       }, only),
-      listPodStats({ ...o, hierarchies, procDir, rates: this.rates, nowMs }, only, rootFs).catch((err: Error) => {
+      listPodStats({ ...o, hierarchies, procDir, rates, nowMs }, only, rootFs).catch((err: Error) => {
         throw new Error(`failed to list pod stats: ${err.message}`);
       }),
     ]);
     // Containers and pods that are gone leave their last sample behind; drop the old ones.
-    this.rates.prune(nowMs() * 1e6);
+    if (!only) this.rates.prune(nowMs() * 1e6);
     return { node, pods };
   }
 

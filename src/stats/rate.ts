@@ -5,6 +5,14 @@
 // manager, every 10s); here the readers of /stats/summary advance it. So that two reads a moment
 // apart do not yield a rate over a few milliseconds of noise, a sample younger than `minWindowMs`
 // relative to the kept one answers with the last rate instead of replacing the kept sample.
+// The CPU-and-memory path (?only_cpu_and_memory, /metrics/resource) reads the cache without
+// advancing it, as the kubelet's getContainerUsageNanoCores does, so a scraper does not change the
+// rates /stats/summary reports.
+
+/** What the stats readers need: a sample in, the rate out. */
+export interface CpuRates {
+  sample(key: string, usageNs: number, atNs: number): number | undefined;
+}
 
 export interface CpuRateOptions {
   /** The shortest window a rate is computed over (default 1s). */
@@ -20,7 +28,7 @@ interface Entry {
   nanoCores?: number;
 }
 
-export class CpuRateCache {
+export class CpuRateCache implements CpuRates {
   private readonly entries = new Map<string, Entry>();
   private readonly minWindowNs: number;
   private readonly maxAgeNs: number;
@@ -46,6 +54,11 @@ export class CpuRateCache {
     const nanoCores = Math.round(((usageNs - prev.usageNs) / window) * 1e9);
     this.entries.set(key, { usageNs, atNs, nanoCores });
     return nanoCores;
+  }
+
+  /** A view that answers each object's last computed rate and keeps no sample. */
+  readOnly(): CpuRates {
+    return { sample: (key) => this.entries.get(key)?.nanoCores };
   }
 
   /** Drops entries last kept more than maxAge before `nowNs` (cleanupOutdatedCaches). */

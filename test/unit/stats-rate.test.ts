@@ -36,6 +36,19 @@ describe('CpuRateCache.sample', () => {
   });
 });
 
+describe('CpuRateCache.readOnly', () => {
+  it('answers the last computed rate and never moves the kept sample', () => {
+    const cache = new CpuRateCache({ minWindowMs: 1000 });
+    const view = cache.readOnly();
+    assert.equal(view.sample('k', 0, 0), undefined, 'nothing kept yet');
+    cache.sample('k', 0, 0);
+    assert.equal(view.sample('k', 5 * S, 1 * S), undefined, 'no rate computed yet: the view does not compute one');
+    assert.equal(cache.sample('k', 2 * S, 2 * S), 1e9, 'the view did not replace the sample at 0');
+    assert.equal(view.sample('k', 99 * S, 3 * S), 1e9, 'the view answers the last rate');
+    assert.equal(cache.sample('k', 4 * S, 4 * S), 1e9, 'and the kept sample is still the one at 2s');
+  });
+});
+
 describe('CpuRateCache.prune', () => {
   it('drops entries not kept for longer than maxAge, keeps the rest', () => {
     const cache = new CpuRateCache({ maxAgeMs: 60_000 });
