@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { FILE_SOURCE } from './annotations.js';
-import { stampFirstSeen } from './identity.js';
+import { firstSeenStamper } from './first-seen.js';
 import { parseManifest } from './manifest.js';
 import type { Clock, ManifestError, PodSource, SourceLogger, SourceSnapshot } from './types.js';
 
@@ -79,8 +79,8 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   let stopped = false;
   let missingLogged = false;
   let lastEmitted: string | undefined;
-  /** UID → first time seen; pruned when the UID goes away, so a returning pod is seen anew. */
-  const firstSeen = new Map<string, number>();
+  /** config.seen and creationTimestamp: the time each UID was first read. */
+  const stamp = firstSeenStamper(clock);
   let loggedErrors = new Set<string>();
   /** The last parse of each file, by path, so unchanged text is not parsed again. */
   const parsedByPath = new Map<string, Parsed>();
@@ -163,19 +163,6 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     for (const path of parsedByPath.keys()) if (!present.has(path)) parsedByPath.delete(path);
     for (const path of goodByPath.keys()) if (!present.has(path)) goodByPath.delete(path);
     return { pods, errors, key: JSON.stringify(keyParts) };
-  }
-
-  function stamp(pods: V1Pod[]): V1Pod[] {
-    const now = clock.now();
-    const live = new Set<string>();
-    for (const pod of pods) {
-      const uid = pod.metadata!.uid!;
-      live.add(uid);
-      if (!firstSeen.has(uid)) firstSeen.set(uid, now);
-      stampFirstSeen(pod, firstSeen.get(uid)!);
-    }
-    for (const uid of firstSeen.keys()) if (!live.has(uid)) firstSeen.delete(uid);
-    return pods;
   }
 
   function logNewErrors(errors: ManifestError[]): void {

@@ -41,8 +41,15 @@ function reviveTimestamps(pod: V1Pod): void {
   }
 }
 
-/** Decode, default, validate, identify: the field errors, or the finished pod. */
-function decodePod(value: unknown, opts: ManifestOptions, configPath: string): { pod?: V1Pod; podName?: string; messages: string[] } {
+/** A decoded pod, or why it was refused (the field errors, joined by the caller). */
+export interface DecodedPod { pod?: V1Pod; podName?: string; messages: string[] }
+
+/**
+ * Decode, default, validate, identify: the field errors, or the finished pod. `identify` gives a
+ * valid pod its source's identity (UID, name suffix, annotations), which differs by source
+ * (kubelet: applyDefaults' isFile branches); the HTTP source decodes with this too.
+ */
+export function decodePod(value: unknown, nodeName: string, identify: (pod: V1Pod) => void): DecodedPod {
   if (!isObject(value)) return { messages: ['expected a Pod object'] };
   const podName = isObject(value.metadata) && typeof value.metadata.name === 'string' ? value.metadata.name : undefined;
   // Kind first (anything else is not ours to read), then field types (the rest relies on them).
@@ -54,19 +61,33 @@ function decodePod(value: unknown, opts: ManifestOptions, configPath: string): {
   const pod = value as V1Pod;
   reviveTimestamps(pod);
   applyPodDefaults(pod);
-  const errs = validatePod(pod, { nameSuffix: `-${opts.nodeName}` });
+  const errs = validatePod(pod, { nameSuffix: `-${nodeName}` });
   if (errs.length > 0) return { podName, messages: errs.map(formatFieldError) };
-  applyStaticPodIdentity(pod, { nodeName: opts.nodeName, filePath: opts.path, configPath, source: opts.source ?? FILE_SOURCE });
+  identify(pod);
   return { pod, podName, messages: [] };
+}
+
+/** One YAML document of a text: its value (nulls dropped; undefined for an empty document), or its syntax errors. */
+export interface ManifestDocument { value: unknown; syntax: string[] }
+
+/**
+ * The documents of a manifest text. YAML 1.1, as Go's yaml.v2 reads manifests: `defaultMode:
+ * 0644` is octal there, not 644. But yaml.v2 leaves timestamps as strings when decoding untyped,
+ * so `date: 2024-01-01` is text.
+ */
+export function readDocuments(text: string): ManifestDocument[] {
+  const docs = parseAllDocuments(text, { version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP_TAG) });
+  const list = Array.isArray(docs) ? docs : [];
+  return list.map((doc) => {
+    const syntax = syntaxMessages(doc);
+    return syntax.length > 0 ? { value: undefined, syntax } : { value: dropNulls(doc.toJS({ maxAliasCount: 100 })), syntax };
+  });
 }
 
 /** Parses a whole file. Empty documents (a trailing `---`, comments only) are skipped. */
 export function parseManifest(text: string, opts: ManifestOptions): ParsedManifest {
   const source = opts.source ?? FILE_SOURCE;
-  // YAML 1.1, as Go's yaml.v2 reads manifests: `defaultMode: 0644` is octal there, not 644. But
-  // yaml.v2 leaves timestamps as strings when decoding untyped, so `date: 2024-01-01` is text.
-  const docs = parseAllDocuments(text, { version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP_TAG) });
-  const list = Array.isArray(docs) ? docs : [];
+  const list = readDocuments(text);
   const multi = list.length > 1;
   const pods: V1Pod[] = [];
   const errors: ManifestError[] = [];
@@ -74,12 +95,11 @@ export function parseManifest(text: string, opts: ManifestOptions): ParsedManife
     const where = multi ? `document[${i}]: ` : '';
     errors.push({ source, path: opts.path, ...(podName !== undefined ? { podName } : {}), message: where + messages.join('; ') });
   };
-  list.forEach((doc, i) => {
-    const syntax = syntaxMessages(doc);
+  list.forEach(({ value, syntax }, i) => {
     if (syntax.length > 0) return reject(i, syntax);
-    const value: unknown = dropNulls(doc.toJS({ maxAliasCount: 100 }));
     if (value === null || value === undefined) return;
-    const decoded = decodePod(value, opts, multi ? `${opts.path}#${i}` : opts.path);
+    const configPath = multi ? `${opts.path}#${i}` : opts.path;
+    const decoded = decodePod(value, opts.nodeName, (pod) => applyStaticPodIdentity(pod, { nodeName: opts.nodeName, filePath: opts.path, configPath, source }));
     if (decoded.pod) pods.push(decoded.pod);
     else reject(i, decoded.messages, decoded.podName);
   });
