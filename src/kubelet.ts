@@ -53,6 +53,7 @@ export class Kubelet {
   private housekeeping: NodeJS.Timeout | undefined;
   private gcTimer: NodeJS.Timeout | undefined;
   private sourcesReady = false;
+  private stopped = false;
   private runtimeDown = false;
   private readonly listeners = new Set<() => void>();
   /** pods(): each source pod's last merged view, reused while its stored status is the same object. */
@@ -74,21 +75,40 @@ export class Kubelet {
     pleg.start();
     podConfig.subscribe((u) => this.handle(u));
     this.parts.statusManager.addSink({ podStatusChanged: () => this.notify(), podDeleted: () => this.notify() });
+    // A source is seen once it has sent its first set (kubelet: SeenAllSources). start() returns
+    // without one when a source cannot deliver yet (a --manifest-url that is down), so readiness
+    // may come later, from a snapshot.
+    const seen = new Set<string>();
+    let started = false;
+    const unseen = () => sources.filter((s) => !seen.has(s.name)).map((s) => s.name);
     for (const source of sources) {
       await source.start((snapshot) => {
         podConfig.apply(snapshot);
+        seen.add(snapshot.source);
+        if (!this.sourcesReady && started && unseen().length === 0) this.allSourcesReady();
         this.notify();
       });
     }
-    this.sourcesReady = true;
-    logger.info({ sources: sources.map((s) => s.name), pods: podConfig.pods().length }, 'sources ready; starting housekeeping');
-    this.cleanupOrphans();
+    started = true;
+    if (unseen().length === 0) this.allSourcesReady();
+    else logger.warn({ waiting: unseen() }, 'waiting for every source to deliver its pods before cleaning up orphans and collecting garbage');
     this.housekeeping = setInterval(() => {
       this.cleanupOrphans();
       this.cleanupOrphanedPodDirs();
       this.checkRuntime();
     }, this.parts.housekeepingPeriodMs ?? 2000);
-    // Only now that every source has delivered (kubelet: allSourcesReady), or a slow source's pods would look removed.
+  }
+
+  /**
+   * Every source has delivered (kubelet: allSourcesReady): only now may a runtime pod no source
+   * has be taken for an orphan, or a slow source's pods would look removed.
+   */
+  private allSourcesReady(): void {
+    if (this.sourcesReady || this.stopped) return;
+    const { sources, podConfig, logger } = this.parts;
+    this.sourcesReady = true;
+    logger.info({ sources: sources.map((s) => s.name), pods: podConfig.pods().length }, 'sources ready; starting housekeeping');
+    this.cleanupOrphans();
     // kubelet: StartGarbageCollection's wait.Until, which runs once at once and then every period.
     const gc = this.parts.gc;
     const gcPeriod = this.parts.containerGCPeriodMs ?? 60_000;
@@ -99,6 +119,7 @@ export class Kubelet {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.housekeeping);
     clearInterval(this.gcTimer);
     this.parts.pleg.stop();

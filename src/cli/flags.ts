@@ -4,7 +4,12 @@ import type { LogFormat } from '../log.js';
 import { parseDuration } from './duration.js';
 
 export interface RunOptions {
+  /** "" for no file source. */
   podManifestPath: string;
+  /** No URL source when unset. */
+  manifestUrl?: string;
+  manifestUrlHeader: Array<[string, string]>;
+  httpCheckFrequency: number;
   containerRuntimeEndpoint: string;
   imageServiceEndpoint?: string;
   runtimeRequestTimeout: number;
@@ -54,6 +59,25 @@ const bool = (v: string) => {
 };
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
+/**
+ * --manifest-url-header, as the kubelet's colon-separated multimap: "a:hello,b:again" adds the
+ * pairs in order, each flag given adds to the earlier ones, and a name may repeat. A value may
+ * hold colons (only the first one splits); names and values are trimmed.
+ */
+export function headerPairs(v: string, previous: Array<[string, string]> = []): Array<[string, string]> {
+  const pairs = [...previous];
+  for (const pair of v.split(',')) {
+    if (pair === '') continue;
+    const colon = pair.indexOf(':');
+    if (colon < 0) throw new Error(`malformed pair, expect string:string: ${pair}`);
+    const [name, value] = [pair.slice(0, colon).trim(), pair.slice(colon + 1).trim()];
+    // Refused here rather than at every GET: fetch takes no header it could not send.
+    new Headers().append(name, value);
+    pairs.push([name, value]);
+  }
+  return pairs;
+}
+
 /** A Go-style duration flag ("20s", "1m30s") whose help shows the default as written, not in ms. */
 function duration(flags: string, description: string, defaultText: string): Option {
   return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
@@ -62,7 +86,10 @@ function duration(flags: string, description: string, defaultText: string): Opti
 /** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
 export function addRunOptions(program: Command): Command {
   return program
-    .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents)', '/etc/kubernetes/manifests')
+    .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents); "" for none', '/etc/kubernetes/manifests')
+    .option('--manifest-url <url>', 'URL to read static Pods from as well: a Pod or a v1 PodList, YAML or JSON (an empty answer means no pods)')
+    .addOption(new Option('--manifest-url-header <pairs>', "headers sent with each --manifest-url GET, as 'a:hello,b:again,c:world' (repeatable; a name may repeat)").argParser(headerPairs).default([], 'none'))
+    .addOption(duration('--http-check-frequency <duration>', 'how often --manifest-url is read', '20s'))
     .option('--container-runtime-endpoint <endpoint>', 'CRI runtime socket (env CONTAINER_RUNTIME_ENDPOINT)', process.env.CONTAINER_RUNTIME_ENDPOINT ?? 'unix:///run/containerd/containerd.sock')
     .option('--image-service-endpoint <endpoint>', 'CRI image service socket, when apart from the runtime (default: the runtime endpoint)')
     .addOption(duration('--runtime-request-timeout <duration>', 'deadline of each CRI call (pulls excepted)', '2m'))

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { defaultNodeLabels } from '../admission/node-affinity.js';
 import type { AdmissionNode } from '../admission/types.js';
 import { createFileSource } from '../config/file-source.js';
+import { createHttpSource } from '../config/http-source.js';
+import type { PodSource } from '../config/types.js';
 import { createCriClient } from '../cri/client.js';
 import { connectRuntime } from '../cri/handshake.js';
 import { EventRecorder } from '../events/recorder.js';
@@ -128,7 +130,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
     workObserver: registerPodWorkerMetrics(metrics),
   });
   const podConfig = new PodConfig({ logger });
-  const fileSource = createFileSource({
+  // As the kubelet's makePodSourceConfig: a file source when there is a manifest path, a URL
+  // source when there is a URL, both, or neither (then there are no pods, and all sources are
+  // ready at once). The order is the merge's precedence for a name both claim.
+  const sources: PodSource[] = [];
+  if (o.podManifestPath) sources.push(createFileSource({
     manifestDir: o.podManifestPath,
     nodeName,
     checkFrequencyMs: o.fileCheckFrequency,
@@ -139,7 +145,17 @@ export async function runAgent(o: RunOptions): Promise<void> {
     debounceMs: 0,
     clock: { now: clock },
     logger,
-  });
+  }));
+  if (o.manifestUrl) {
+    sources.push(createHttpSource({
+      url: o.manifestUrl,
+      headers: o.manifestUrlHeader,
+      nodeName,
+      checkFrequencyMs: o.httpCheckFrequency,
+      clock: { now: clock },
+      logger,
+    }));
+  }
   const gc: ContainerGC = new ContainerGC({
     cri,
     nodeName,
@@ -150,7 +166,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     clock,
     logger,
   });
-  const kubelet = new Kubelet({ sources: [fileSource], podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
+  const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
 
   await kubelet.start();
   // /stats/summary: measured at each request (runtime, cgroups, /proc, statfs); only the CPU rates are kept.
@@ -174,7 +190,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     summary: (opts) => stats.summary(opts),
     resourceMetrics: resourceMetrics((opts) => stats.summary(opts), logger),
   });
-  logger.info({ manifests: o.podManifestPath, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
+  logger.info({ manifests: o.podManifestPath || undefined, manifestUrl: o.manifestUrl, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
