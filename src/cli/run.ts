@@ -17,6 +17,7 @@ import { HookRunner } from '../lifecycle/handlers.js';
 import { createLogger } from '../log.js';
 import { registerPlegMetrics } from '../metrics/pleg.js';
 import { registerPodWorkerMetrics } from '../metrics/podworker.js';
+import { createProbeMetrics } from '../metrics/probes.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
 import { resourceMetrics } from '../metrics/resource.js';
 import { registerRuntimeMetrics } from '../metrics/runtime.js';
@@ -98,7 +99,16 @@ export async function runAgent(o: RunOptions): Promise<void> {
     serializeImagePulls: o.serializeImagePulls,
   });
   // Probes read each pod's status and, when a result changes, wake its worker (created below).
-  const prober = new ProbeManager({ cri, recorder, logger, statusOf: (uid) => statusManager.peekPodStatus(uid), wake: (uid) => workers.wake(uid) });
+  // Served at /metrics/probes, apart from /metrics as in the kubelet.
+  const probeMetrics = createProbeMetrics();
+  const prober = new ProbeManager({
+    cri,
+    recorder,
+    logger,
+    statusOf: (uid) => statusManager.peekPodStatus(uid),
+    wake: (uid) => workers.wake(uid),
+    metrics: probeMetrics.observer,
+  });
   statusManager.addSink(prober);
   // Node allocatable (src/node/allocatable.ts): unset limits in resourceFieldRef, the tmpfs ceiling.
   const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });
@@ -189,6 +199,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     metrics,
     summary: (opts) => stats.summary(opts),
     resourceMetrics: resourceMetrics((opts) => stats.summary(opts), logger),
+    probeMetrics: probeMetrics.registry,
   });
   logger.info({ manifests: o.podManifestPath || undefined, manifestUrl: o.manifestUrl, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 

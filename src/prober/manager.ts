@@ -1,6 +1,7 @@
 // The probe manager: a worker per container probe for each pod's life, results for the pod workers, wake-ups on change (prober_manager.go).
 import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import type { RuntimeService } from '../cri/types.js';
+import type { ProbeMetricsObserver } from '../metrics/probes.js';
 import type { ProbeResultsView } from '../podworker/deps.js';
 import type { StatusSink } from '../status/manager.js';
 import { criId } from '../status/probe-results.js';
@@ -21,6 +22,8 @@ export interface ProbeManagerOptions {
   random?: () => number;
   /** Tests: a scripted prober instead of real exec/HTTP/TCP/gRPC checks. */
   prober?: Prober;
+  /** Counts and times every probe that ran (/metrics/probes). */
+  metrics?: ProbeMetricsObserver;
 }
 
 const TYPES: readonly ProbeType[] = ['Startup', 'Readiness', 'Liveness'];
@@ -75,6 +78,7 @@ export class ProbeManager implements StatusSink {
             },
             startedAt: this.startedAt,
             logger: this.opts.logger,
+            metrics: this.opts.metrics,
           },
           type,
           pod,

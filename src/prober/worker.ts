@@ -1,6 +1,7 @@
 // One probe of one container, run periodically for the pod's life (the kubelet's prober worker: run and doProbe).
 import type { V1Container, V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { criId } from '../status/probe-results.js';
+import type { ProbeMetricsObserver, ProbeTarget } from '../metrics/probes.js';
 import type { Prober } from './prober.js';
 import type { ProbeResults } from './results.js';
 import { probeTiming, type ProbeTiming } from './timing.js';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   /** Unix ms when the prober started: a worker started within one period of it jitters its first probe. */
   startedAt: number;
   logger: { debug(obj: object, msg?: string): void };
+  /** prober_probe_total and prober_probe_duration_seconds (/metrics/probes), when served. */
+  metrics?: ProbeMetricsObserver;
 }
 
 /** The result a new container starts with: not ready, alive, startup undecided (newWorker). */
@@ -85,6 +88,7 @@ export class ProbeWorker {
       while (!this.stopped && (await this.safeProbe()) && !this.stopped) await this.waitTick(period);
     } finally {
       if (this.containerId) this.deps.results.remove(this.uid, this.type, this.containerId);
+      this.deps.metrics?.forget(this.metricsTarget());
       this.deps.onExit(this);
     }
   }
@@ -145,6 +149,11 @@ export class ProbeWorker {
     }
   }
 
+  private metricsTarget(): ProbeTarget {
+    const m = this.pod.metadata;
+    return { probeType: this.type, container: this.container.name, pod: m?.name ?? '', namespace: m?.namespace ?? '', podUID: this.uid };
+  }
+
   private set(result: ProbeResult, initial = false): void {
     const changed = this.deps.results.set(this.uid, this.type, this.containerId, this.container.name, result);
     if (changed && !initial) this.deps.onResult(this.uid, this.type, this.containerId, result);
@@ -185,10 +194,13 @@ export class ProbeWorker {
     if (c.started === true ? this.type === 'Startup' : this.type !== 'Startup') return true;
 
     const target = { podIP: status.podIP ?? '', podIPs: (status.podIPs ?? []).map((p) => p.ip) };
+    const probeStarted = clock.now();
     const run = await this.deps.prober.probe(this.type, this.pod, this.container, id, target);
     if (run.error) return true; // the probe could not run: throw the result away
     if (this.stopped) return false;
     const result = run.result;
+    // Every probe that ran counts, before the thresholds decide whether the stored result moves.
+    this.deps.metrics?.observe(this.metricsTarget(), result, (clock.now() - probeStarted) / 1000);
     if (this.lastResult === result) this.resultRun++;
     else {
       this.lastResult = result;

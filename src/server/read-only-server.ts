@@ -1,4 +1,4 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /stats/summary, /manifests/errors, a pod's events, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, a pod's events, container logs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
@@ -35,6 +35,8 @@ export interface ReadOnlyServerOptions {
    * given; its text is built from the Summary at each scrape.
    */
   resourceMetrics?: { readonly contentType: string; metrics(): Promise<string> };
+  /** Serves GET /metrics/probes (prober_probe_total, prober_probe_duration_seconds) when given. */
+  probeMetrics?: { readonly contentType: string; metrics(): Promise<string> };
   /** Serves GET /stats/summary (the kubelet's Summary API) when given; measured at each request. */
   summary?: (opts: SummaryOptions) => Promise<Summary>;
 }
@@ -113,6 +115,10 @@ function route(
       return;
     case '/metrics/resource':
       if (opts.resourceMetrics) serveMetrics(res, opts.resourceMetrics, opts.logger);
+      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
+    case '/metrics/probes':
+      if (opts.probeMetrics) serveMetrics(res, opts.probeMetrics, opts.logger);
       else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
       return;
     case '/stats/summary':

@@ -50,6 +50,14 @@ describe('probes', { concurrency: true, timeout: 240_000 }, () => {
     assert.match(unhealthy?.message ?? '', /^Liveness probe failed: cat: can't open '\/tmp\/healthy': No such file or directory/);
     assert.equal(unhealthy?.involvedObject.fieldPath, 'spec.containers{app}');
     assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'Container app failed liveness probe, will be restarted'), JSON.stringify(evs.map((e) => e.message)));
+
+    // /metrics/probes counts every probe that ran, by result, with the kubelet's labels.
+    const text = await (await fetch(`http://127.0.0.1:${agent.port}/metrics/probes`)).text();
+    const series = (result: string) =>
+      `prober_probe_total{probe_type="Liveness",result="${result}",container="app",pod="liveness-${agent.nodeName}",namespace="default",pod_uid="${pod.metadata!.uid}"}`;
+    const value = (result: string) => Number(text.split('\n').find((l) => l.startsWith(`${series(result)} `))?.split(' ')[1]);
+    assert.ok(value('failed') >= 2, `two failures before the restart:\n${text}`);
+    assert.ok(value('successful') >= 1, 'and the successes before them');
   });
 
   it('an HTTP readiness probe flips Ready and ContainersReady both ways', async () => {
