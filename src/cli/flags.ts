@@ -1,9 +1,16 @@
 // The agent's flags, named and defaulted as the kubelet's where it has them, parsed into RunOptions.
 import { Option, type Command } from 'commander';
-import type { LogFormat } from '../log.js';
+import { createLogger, type LogFormat } from '../log.js';
+import {
+  DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE, DEFAULT_CONTAINER_LOG_MONITOR_INTERVAL_MS, MIN_CONTAINER_LOG_MONITOR_INTERVAL_MS,
+  parseContainerLogMaxFiles, parseContainerLogMaxSize,
+} from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
+import { loadKubeletConfig } from './kubelet-config.js';
 
 export interface RunOptions {
+  /** The KubeletConfiguration file the values below were read from, if any. */
+  config?: string;
   /** "" for no file source. */
   podManifestPath: string;
   /** No URL source when unset. */
@@ -16,6 +23,10 @@ export interface RunOptions {
   hostnameOverride?: string;
   nodeIp?: string;
   podLogsDir: string;
+  /** Bytes; negative turns rotation off. */
+  containerLogMaxSize: number;
+  containerLogMaxFiles: number;
+  containerLogMonitorInterval: number;
   rootDir: string;
   fileCheckFrequency: number;
   syncFrequency: number;
@@ -83,9 +94,17 @@ function duration(flags: string, description: string, defaultText: string): Opti
   return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
 }
 
+/** kubelet validation of containerLogMonitorInterval. */
+function monitorInterval(v: string): number {
+  const ms = parseDuration(v);
+  if (ms < MIN_CONTAINER_LOG_MONITOR_INTERVAL_MS) throw new Error('invalid configuration: containerLogMonitorInterval must be a positive time duration greater than or equal to 3s');
+  return ms;
+}
+
 /** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
 export function addRunOptions(program: Command): Command {
   return program
+    .option('--config <file>', 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1); flags given on the command line override it')
     .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents); "" for none', '/etc/kubernetes/manifests')
     .option('--manifest-url <url>', 'URL to read static Pods from as well: a Pod or a v1 PodList, YAML or JSON (an empty answer means no pods)')
     .addOption(new Option('--manifest-url-header <pairs>', "headers sent with each --manifest-url GET, as 'a:hello,b:again,c:world' (repeatable; a name may repeat)").argParser(headerPairs).default([], 'none'))
@@ -96,6 +115,9 @@ export function addRunOptions(program: Command): Command {
     .option('--hostname-override <name>', 'node name to use instead of the host name (static pod names get "-<node name>")')
     .option('--node-ip <ip>', "the node's IP, reported as hostIP (default: the first non-internal IPv4 address)")
     .option('--pod-logs-dir <dir>', 'where container logs go: <dir>/<namespace>_<name>_<uid>/<container>/<restartCount>.log', '/var/log/pods')
+    .addOption(new Option('--container-log-max-size <quantity>', 'a running container\'s log is rotated once it is at least this big (negative: never)').argParser(parseContainerLogMaxSize).default(parseContainerLogMaxSize(DEFAULT_CONTAINER_LOG_MAX_SIZE), DEFAULT_CONTAINER_LOG_MAX_SIZE))
+    .option('--container-log-max-files <n>', 'the most log files a container keeps, the live one included (at least 2); older rotated ones are gzipped', parseContainerLogMaxFiles, DEFAULT_CONTAINER_LOG_MAX_FILES)
+    .addOption(new Option('--container-log-monitor-interval <duration>', 'how often log sizes are checked for rotation (ours: the kubelet reads containerLogMonitorInterval from its config file only; at least 3s)').argParser(monitorInterval).default(DEFAULT_CONTAINER_LOG_MONITOR_INTERVAL_MS, '10s'))
     .option('--root-dir <dir>', 'where pod directories and volumes live (<dir>/pods/<uid>)', '/var/lib/mini-kubelet')
     .addOption(duration('--file-check-frequency <duration>', 'how often the manifest directory is re-listed besides inotify', '20s'))
     .addOption(duration('--sync-frequency <duration>', 'every pod is re-synced at least this often', '1m'))
@@ -120,5 +142,28 @@ export function addRunOptions(program: Command): Command {
     .option('--allow-host-path <bool>', 'allow hostPath volumes (ours; the kubelet allows them for static pods)', bool, true)
     .option('--allowed-unsafe-sysctls <list>', 'comma-separated namespaced sysctls or patterns (net.core.*) pods may set beyond the safe set', list, [])
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .option('--log-format <format>', 'auto (text on a terminal, JSON otherwise), text or json', 'auto');
+    .option('--log-format <format>', 'auto (text on a terminal, JSON otherwise), text or json', 'auto')
+    // Before the agent's action only: the client commands (get, describe, logs) take no --config.
+    .hook('preAction', (_, action) => {
+      if (action === program) applyConfigFile(program);
+    });
+}
+
+/**
+ * Layers the --config file under the command line, as the kubelet's kubeletConfigFlagPrecedence: a
+ * value from the file replaces a flag's default, never a flag given on the command line. What the
+ * file holds that mini-kubelet does not read is logged once; unknown fields as the kubelet logs its
+ * fallback to lenient decoding, at info. Throws (naming the file and field) on a bad file.
+ */
+export function applyConfigFile(program: Command, logger = (o: RunOptions) => createLogger(o.logLevel, o.logFormat)): void {
+  const file = program.getOptionValue('config') as string | undefined;
+  if (!file) return;
+  const cfg = loadKubeletConfig(file);
+  for (const [key, value] of Object.entries(cfg.values)) {
+    if (program.getOptionValueSource(key) !== 'cli') program.setOptionValueWithSource(key, value, 'config');
+  }
+  if (!cfg.strictErrors.length && !cfg.ignored.length) return;
+  const log = logger(program.opts<RunOptions>());
+  if (cfg.strictErrors.length) log.info({ config: file, err: `strict decoding error: ${cfg.strictErrors.join(', ')}` }, 'Using lenient decoding as strict decoding failed');
+  if (cfg.ignored.length) log.warn({ config: file, fields: cfg.ignored }, 'ignored: not supported by mini-kubelet');
 }

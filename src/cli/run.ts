@@ -15,6 +15,7 @@ import { ContainerGC } from '../gc/container-gc.js';
 import { Kubelet } from '../kubelet.js';
 import { HookRunner } from '../lifecycle/handlers.js';
 import { createLogger } from '../log.js';
+import { ContainerLogManager } from '../logs/log-manager.js';
 import { registerPlegMetrics } from '../metrics/pleg.js';
 import { registerPodWorkerMetrics } from '../metrics/podworker.js';
 import { createProbeMetrics } from '../metrics/probes.js';
@@ -179,6 +180,17 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
 
   await kubelet.start();
+  // Rotation of running containers' logs (src/logs/log-manager.ts); as the kubelet's, it does not wait for the sources.
+  const logRotation = new ContainerLogManager({
+    cri,
+    nodeName,
+    podLogsDir: o.podLogsDir,
+    policy: { maxSize: o.containerLogMaxSize, maxFiles: o.containerLogMaxFiles },
+    monitorIntervalMs: o.containerLogMonitorInterval,
+    clock,
+    logger,
+  });
+  logRotation.start();
   // /stats/summary: measured at each request (runtime, cgroups, /proc, statfs); only the CPU rates are kept.
   const stats = new StatsProvider({
     cri,
@@ -213,6 +225,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   await server.close();
   prober.stop();
+  await logRotation.stop();
   await kubelet.stop();
   cri.close();
 }

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isNotFound } from '../cri/errors.js';
 import type { Container, CriRuntime, PodSandbox } from '../cri/types.js';
+import { allContainerLogFiles } from '../logs/rotation-fs.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from '../podworker/kill.js';
 import { listOwned, podUidOf, type OwnedObjects } from '../runtime/inspect.js';
 import { containersToEvict, DEFAULT_GC_POLICY, logDirectoriesToEvict, sandboxesToEvict, type GCPolicy } from './evict.js';
@@ -111,7 +112,7 @@ export class ContainerGC {
   }
 
   /**
-   * kubelet: removeContainer, with removeContainerLog first (the log file, found through
+   * kubelet: removeContainer, with removeContainerLog first (the log files, found through
    * ContainerStatus as the log manager's Clean does). A container in an unknown state may still
    * run, so it is stopped first (kubelet: removeOldestN).
    */
@@ -120,8 +121,11 @@ export class ContainerGC {
     if (c.state === 'CONTAINER_UNKNOWN') await cri.stopContainer(c.id, MINIMUM_GRACE_PERIOD_SECONDS).catch(ignoreNotFound);
     const logPath = (await cri.containerStatus(c.id).catch(ignoreNotFound))?.logPath ?? '';
     if (logPath && this.isUnderPodLogsDir(logPath)) {
-      await rm(logPath, { force: true });
-      result.logFiles.push(logPath);
+      // Clean's `<logPath>*`: the live log and every rotated (.<timestamp>, .gz, .tmp) one.
+      for (const file of await allContainerLogFiles(logPath)) {
+        await rm(file, { force: true });
+        result.logFiles.push(file);
+      }
     }
     await cri.removeContainer(c.id).catch(ignoreNotFound);
     result.containers.push(c.id);
