@@ -60,8 +60,10 @@ describe('logs', { concurrency: true }, () => {
   containers:
     - name: main
       image: busybox:1.36
-      command: ["sh", "-c", "echo one; echo two >&2; echo three; head -c ${LONG} /dev/zero | tr '\\\\0' x; echo; echo last; exec sleep 3600"]
+      command: ["sh", "-c", "echo one; echo two >&2; sleep 1; echo three; head -c ${LONG} /dev/zero | tr '\\\\0' x; echo; echo last; exec sleep 3600"]
 `));
+    // stdout and stderr reach the log through two pipes, so their lines can land out of order;
+    // the pause after the one stderr line keeps it ahead of the lines --tail reads below.
     const pod = await podWhere('chatty', 'running', (p) => !!containerStatus(p, 'main')?.state?.running);
     const file = path.join(agent.podLogsDir, `default_${pod.metadata!.name}_${pod.metadata!.uid}`, 'main', '0.log');
     const raw = await agent.waitFor('the log file ends with "last"', () => existsSync(file) && readFileSync(file, 'utf8').includes(' F last\n') && readFileSync(file, 'utf8'));
