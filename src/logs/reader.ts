@@ -1,5 +1,5 @@
 // Reads a container's CRI log file to a sink, and with follow keeps reading as it grows and on into the next instance's file after a restart (kubelet logs.go ReadLogs).
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { parseCriLogLine } from './cri-line.js';
 import type { LogOptions } from './options.js';
 import { findTailStart } from './tail.js';
@@ -117,6 +117,17 @@ export async function readLogs(first: LogInstance, opts: LogOptions, sink: LogSi
         exited = true;
         continue;
       }
+      // Log rotation renamed the file we read and the runtime reopened a fresh one at the path
+      // (kubelet waitLogs: an fsnotify Rename means recreated). This file is drained: go on there.
+      const fresh = await reopenedAt(instance.path, fh);
+      if (fresh) {
+        fileWatch?.close();
+        fileWatch = undefined;
+        await fh.close();
+        fh = fresh;
+        pos = 0;
+        continue;
+      }
       if (!fileWatch) {
         fileWatch = (deps.watch ?? watchFile)(instance.path);
         continue; // a write may have landed before the watch began
@@ -127,6 +138,13 @@ export async function readLogs(first: LogInstance, opts: LogOptions, sink: LogSi
     fileWatch?.close();
     await fh.close();
   }
+}
+
+/** The file now at `path` when it is another one than `fh` (rotated away); undefined otherwise, or while none is there. */
+async function reopenedAt(path: string, fh: FileHandle): Promise<FileHandle | undefined> {
+  const now = await stat(path).catch(() => undefined);
+  if (!now || now.ino === (await fh.stat()).ino) return undefined;
+  return open(path, 'r').catch(() => undefined);
 }
 
 /** Polls the follow source until the next instance's file opens; undefined when no instance will come. */

@@ -1,6 +1,6 @@
 // The CRI log reader on real files: joined partial lines, streams, tail, timestamps, limits, since, and following across a restart.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -150,6 +150,29 @@ describe('readLogs (follow)', () => {
     c.noMoreRestarts();
     await done;
     assert.equal(out, 'one\ntwo\nthree\nafter restart\n');
+  });
+
+  test('a rotation (the file renamed, a fresh one at the path) is followed into the fresh file', async () => {
+    const file = criFile(['stdout F before'], 'rotating.log');
+    const c = containers([{ containerId: 'c0', path: file, restartCount: 0 }]);
+    let out = '';
+    const done = readLogs({ containerId: 'c0', path: file, restartCount: 0 }, { ...ALL, follow: true }, { write: (b) => void (out += b.toString()) }, {
+      follow: c.source,
+      pollMs: 20,
+    });
+    await until('the first line', () => out === 'before\n');
+    // The log manager: a last line into the old file, rename, then ReopenContainerLog makes a new one.
+    appendFileSync(file, criLine('stdout F last of the old file'));
+    renameSync(file, `${file}.20260101-000000`);
+    await new Promise((r) => setTimeout(r, 60)); // a few force checks with no file at the path
+    writeFileSync(file, criLine('stdout F after rotation'));
+    await until('the fresh file', () => out.endsWith('after rotation\n'));
+    appendFileSync(file, criLine('stdout F and more'));
+    await until('a line appended to the fresh file', () => out.endsWith('and more\n'));
+    c.exit('c0');
+    c.noMoreRestarts();
+    await done;
+    assert.equal(out, 'before\nlast of the old file\nafter rotation\nand more\n');
   });
 
   test('with tail it starts at the last lines, then keeps following', async () => {
