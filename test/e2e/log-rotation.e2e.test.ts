@@ -50,8 +50,17 @@ describe('log rotation', () => {
     const pod = await agent.waitPod('chatty', 'running', (p) => p.status?.phase === 'Running', 90_000);
     const podDir = path.join(agent.podLogsDir, `default_${pod.metadata!.name}_${pod.metadata!.uid}`);
     const dir = path.join(podDir, 'talker');
+    // A follower started now must read on across every rotation below, losing no line.
+    const follow = new AbortController();
+    let followed = '';
+    const following = fetch(`http://127.0.0.1:${agent.port}/containerLogs/default/${pod.metadata!.name}/talker?follow=true`, { signal: follow.signal })
+      .then(async (res) => {
+        for await (const chunk of res.body!) followed += Buffer.from(chunk).toString('utf8');
+      })
+      .catch(() => undefined);
     // Sampled every 50 ms for the whole test, so a moment over the cap (mid-compression, say) shows.
     let most = 0;
+    let gzText = '';
     const over: string[] = [];
     const sampler = setInterval(() => {
       try {
@@ -72,12 +81,12 @@ describe('log rotation', () => {
       assert.ok(files.gz < files.rotated, `the .gz (${files.gz}) is older than the plain rotated file (${files.rotated})`);
 
       // A rotated file is the container's own CRI lines, whole, at least 1Ki; the .gz gunzips to them.
-      const text = await agent.waitFor('a .gz to read', () => {
+      gzText = await agent.waitFor('a .gz to read', () => {
         const gz = readdirSync(dir).find((n) => n.endsWith('.gz'));
         return gz && gunzipSync(readFileSync(path.join(dir, gz))).toString('utf8');
       }, 10_000);
-      const lines = text.trimEnd().split('\n');
-      assert.ok(text.length >= 1024, `a rotated file was at least 1Ki (${text.length})`);
+      const lines = gzText.trimEnd().split('\n');
+      assert.ok(gzText.length >= 1024, `a rotated file was at least 1Ki (${gzText.length})`);
       assert.ok(lines.every((l) => CRI_LINE.test(l)), `CRI lines: ${lines.find((l) => !CRI_LINE.test(l))}`);
       // A few more checks' worth of rotations under the sampler.
       await new Promise((r) => setTimeout(r, 7_000));
@@ -103,6 +112,15 @@ describe('log rotation', () => {
       return text.split('\n').length === 3 ? text : undefined;
     }, 20_000);
     assert.match(body, /^chatter \d+ x+\nchatter \d+ x+\n$/);
+
+    // The follower went on from file to file: consecutive numbers, well past the rotated-away ones.
+    const lastRotated = Math.max(...[...gzText.matchAll(/chatter (\d+)/g)].map((m) => Number(m[1])));
+    await agent.waitFor('the follower past the rotated lines', () => Number(/chatter (\d+) x+\n$/.exec(followed)?.[1] ?? 0) > lastRotated + 20, 20_000);
+    follow.abort();
+    await following;
+    const numbers = [...followed.matchAll(/^chatter (\d+) x+$/gm)].map((m) => Number(m[1]));
+    const gaps = numbers.slice(1).filter((n, i) => n !== numbers[i]! + 1);
+    assert.deepEqual(gaps, [], `the follower lost no line across the rotations (${numbers[0]}..${numbers.at(-1)})`);
 
     // Removing the manifest: the pod goes, and with it every file of its log, rotated or not.
     agent.removeManifest('chatty.yaml');
