@@ -61,8 +61,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `endpoint` points the agent at another runtime than the shared dev one (a test that stops its runtime). */
-export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string }): Promise<Agent> {
+/**
+ * `endpoint` points the agent at another runtime than the shared dev one (a test that stops its runtime).
+ * `kubeletConfig` gives the text of a --config file (written next to the manifest dir, given its path and
+ * port): the agent then gets --config instead of --pod-manifest-path and --read-only-port.
+ */
+export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
   const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
@@ -74,16 +78,18 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
   const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
   let child: ChildProcess | undefined;
   let log = '';
+  const configFile = path.join(base, 'config.yaml');
+  if (opts.kubeletConfig) writeFileSync(configFile, opts.kubeletConfig({ manifestDir, port }));
+  const sourceAndPort = opts.kubeletConfig ? ['--config', configFile] : ['--pod-manifest-path', manifestDir, '--read-only-port', String(port)];
 
   const launch = async () => {
     const args = [
       '--import', 'tsx', path.join(REPO, 'src/cli/entry.ts'),
-      '--pod-manifest-path', manifestDir,
+      ...sourceAndPort,
       '--container-runtime-endpoint', endpoint,
       '--hostname-override', nodeName,
       '--pod-logs-dir', podLogsDir,
       '--root-dir', rootDir,
-      '--read-only-port', String(port),
       '--file-check-frequency', '2s',
       '--log-format', 'json',
       '--log-level', 'debug',
