@@ -1,4 +1,4 @@
-// A pod's requests as the scheduler and the kubelet's admission count them (component-helpers resource.PodRequests), pure.
+// A pod's requests and limits as the scheduler, the kubelet's admission and its cgroups count them (component-helpers resource.PodRequests, PodLimits), pure.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { isQualifiedName } from '../config/names.js';
 import { quantityNano } from '../status/quantity.js';
@@ -28,12 +28,12 @@ function isScalarResourceName(name: string): boolean {
   return isExtendedResourceName(name) || isHugePageResourceName(name) || name.includes('kubernetes.io/') || name.startsWith('attachable-volumes-');
 }
 
-type Amounts = Map<string, bigint>;
+export type Amounts = Map<string, bigint>;
 
-/** A container's requests in nano-units; an unparseable quantity counts as none (validation refused it already). */
-function requestsOf(c: V1Container): Amounts {
+/** One list of a container's resources (requests or limits) in nano-units; an unparseable quantity counts as none (validation refused it already). */
+export function amountsOf(list: Record<string, string> | undefined): Amounts {
   const out: Amounts = new Map();
-  for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
+  for (const [name, q] of Object.entries(list ?? {})) {
     const v = quantityNano(q);
     if (v !== undefined) out.set(name, v);
   }
@@ -49,31 +49,43 @@ function max(into: Amounts, from: Amounts): void {
 }
 
 /**
- * PodRequests (without overhead): the regular containers run together, so their requests add
- * up. Init containers run one at a time, so only the largest counts, except that a sidecar
- * (restartPolicy Always) keeps running: it adds to the regular containers, and every init
- * container after it needs its own request plus the sidecars started before it (KEP-753).
+ * How PodRequests and PodLimits (without overhead) add a pod's containers up: the regular
+ * containers run together, so their amounts add up. Init containers run one at a time, so only
+ * the largest counts, except that a sidecar (restartPolicy Always) keeps running: it adds to the
+ * regular containers, and every init container after it needs its own amount plus the sidecars
+ * started before it (KEP-753). `visit` is shown each amount that must fit at once: each regular
+ * container's own, and each init container's use (ResourceConfigForPod's ContainerFn sees these).
  */
-export function podRequestAmounts(pod: V1Pod): Amounts {
-  const reqs: Amounts = new Map();
-  for (const c of pod.spec?.containers ?? []) add(reqs, requestsOf(c));
+export function aggregatePodAmounts(pod: V1Pod, of: (c: V1Container) => Amounts, visit?: (a: Amounts) => void): Amounts {
+  const total: Amounts = new Map();
+  for (const c of pod.spec?.containers ?? []) {
+    const own = of(c);
+    visit?.(own);
+    add(total, own);
+  }
   const sidecars: Amounts = new Map();
   const initPeak: Amounts = new Map();
   for (const c of pod.spec?.initContainers ?? []) {
-    const own = requestsOf(c);
+    const own = of(c);
     let use: Amounts;
     if (c.restartPolicy === 'Always') {
-      add(reqs, own);
+      add(total, own);
       add(sidecars, own);
       use = new Map(sidecars);
     } else {
       use = new Map(own);
       add(use, sidecars);
     }
+    visit?.(use);
     max(initPeak, use);
   }
-  max(reqs, initPeak);
-  return reqs;
+  max(total, initPeak);
+  return total;
+}
+
+/** PodRequests (without overhead). */
+export function podRequestAmounts(pod: V1Pod): Amounts {
+  return aggregatePodAmounts(pod, (c) => amountsOf(c.resources?.requests));
 }
 
 /** Quantity.ScaledValue rounds up: 1.5m of cpu is 2 millicores, 0.5 bytes is 1 byte. */

@@ -1,6 +1,6 @@
 // The cgroup resource config the kubelet writes into pod, QoS and kubepods cgroups (cm.ResourceConfigForPod, qosContainerManager, getCgroupConfig), pure.
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { podRequestAmounts } from '../admission/requests.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { aggregatePodAmounts, amountsOf, podRequestAmounts, type Amounts } from '../admission/requests.js';
 import { milliCPUToQuota, milliCPUToShares, MIN_SHARES, QUOTA_PERIOD_US } from '../podworker/translate/resources.js';
 import { getPodQOS } from '../status/qos.js';
 import { quantityNano } from '../status/quantity.js';
@@ -15,25 +15,10 @@ export interface ResourceConfig {
   memoryLimit?: number;
 }
 
-type Amounts = Map<string, bigint>;
-
 /** Quantity.MilliValue / Value of a nano-unit amount: both round up. */
 const ceilDiv = (n: bigint, d: bigint): bigint => (n <= 0n ? n / d : (n + d - 1n) / d);
 export const milliOf = (nano: bigint | undefined): number => Number(ceilDiv(nano ?? 0n, 1_000_000n));
 export const valueOf = (nano: bigint | undefined): number => Number(ceilDiv(nano ?? 0n, 1_000_000_000n));
-
-function limitsOf(c: V1Container): Amounts {
-  const out: Amounts = new Map();
-  for (const [name, q] of Object.entries(c.resources?.limits ?? {})) {
-    const v = quantityNano(q);
-    if (v !== undefined) out.set(name, v);
-  }
-  return out;
-}
-
-function add(into: Amounts, from: Amounts): void {
-  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0n) + v);
-}
 
 /**
  * resource.PodLimits (no overhead, no pod-level resources) and what ResourceConfigForPod's
@@ -50,29 +35,7 @@ export function podLimitAmounts(pod: V1Pod): { limits: Amounts; cpuDeclared: boo
     if ((res.get('cpu') ?? 0n) === 0n) cpuDeclared = false;
     if ((res.get('memory') ?? 0n) === 0n) memoryDeclared = false;
   };
-  const limits: Amounts = new Map();
-  for (const c of pod.spec?.containers ?? []) {
-    const own = limitsOf(c);
-    seen(own);
-    add(limits, own);
-  }
-  const sidecars: Amounts = new Map();
-  const initPeak: Amounts = new Map();
-  for (const c of pod.spec?.initContainers ?? []) {
-    const own = limitsOf(c);
-    let use: Amounts;
-    if (c.restartPolicy === 'Always') {
-      add(limits, own);
-      add(sidecars, own);
-      use = new Map(sidecars);
-    } else {
-      use = new Map(own);
-      add(use, sidecars);
-    }
-    seen(use);
-    for (const [k, v] of use) if (v > (initPeak.get(k) ?? 0n)) initPeak.set(k, v);
-  }
-  for (const [k, v] of initPeak) if (v > (limits.get(k) ?? 0n)) limits.set(k, v);
+  const limits = aggregatePodAmounts(pod, (c) => amountsOf(c.resources?.limits), seen);
   return { limits, cpuDeclared, memoryDeclared };
 }
 
