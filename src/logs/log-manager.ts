@@ -46,6 +46,12 @@ export class ContainerLogManager {
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<RotationResult> | undefined;
   private stopped = false;
+  /**
+   * Each running container's log path: fixed when the container is created, so it is asked for
+   * once, not every interval (the kubelet asks ContainerStatus each time; with 100 containers that
+   * is 10 calls a second for nothing new). Entries go when their container leaves the list.
+   */
+  private readonly logPaths = new Map<string, string>();
 
   constructor(private readonly opts: ContainerLogManagerOptions) {}
 
@@ -91,6 +97,8 @@ export class ContainerLogManager {
       result.errors++;
       return result;
     }
+    const running = new Set(ids);
+    for (const id of this.logPaths.keys()) if (!running.has(id)) this.logPaths.delete(id);
     for (const id of ids) {
       if (this.stopped) break;
       try {
@@ -107,11 +115,16 @@ export class ContainerLogManager {
   /** kubelet processContainer: the log the runtime reports, reopened if missing, rotated once big enough. */
   private async processContainer(id: string): Promise<boolean> {
     const { cri, podLogsDir, policy, logger } = this.opts;
-    const status = await cri.containerStatus(id).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined; // removed since the list
-      throw err;
-    });
-    const log = status?.logPath ?? '';
+    let log = this.logPaths.get(id);
+    if (log === undefined) {
+      const status = await cri.containerStatus(id).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined; // removed since the list
+        throw err;
+      });
+      if (!status) return false;
+      log = status.logPath ?? '';
+      this.logPaths.set(id, log);
+    }
     if (!log) return false;
     if (!isUnderDir(podLogsDir, log)) {
       logger.debug({ containerId: id, path: log }, 'not rotating a container log outside --pod-logs-dir');

@@ -126,9 +126,12 @@ export class CgroupfsManager implements PodCgroups {
   async ensurePod(pod: V1Pod): Promise<void> {
     const uid = pod.metadata!.uid!;
     const qos = getPodQOS(pod);
+    const before = this.burstable.get(uid);
     if (qos === 'Burstable') this.burstable.set(uid, podCPURequestMilli(pod));
     else this.burstable.delete(uid);
-    await this.updateQOS();
+    // Only a change to burstable's pods changes the QoS values; a burst of BestEffort or Guaranteed
+    // pods would otherwise queue one rewrite per pod behind each other (the writes are serialized).
+    if (this.burstable.get(uid) !== before) await this.updateQOS();
     const name = podCgroup(this.opts.cgroupRoot, qos, uid);
     try {
       await this.create(name);

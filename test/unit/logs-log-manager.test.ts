@@ -60,6 +60,25 @@ const line = (n: number, size = 100) => `2026-01-01T12:00:00.000000000Z stdout F
 const lines = (from: number, count: number) => Array.from({ length: count }, (_, i) => line(from + i)).join('');
 
 describe('ContainerLogManager', () => {
+  it('asks the runtime for a container\'s log path once, and again only for a container it has not seen', async () => {
+    const w = world();
+    let statusCalls = 0;
+    const status = w.cri.containerStatus.bind(w.cri);
+    w.cri.containerStatus = async (...args) => {
+      statusCalls++;
+      return status(...args);
+    };
+    const a = await w.container('u1', 'small\n');
+    await w.manager.rotateOnce();
+    await w.manager.rotateOnce();
+    assert.equal(statusCalls, 1, 'the path of a running container does not change');
+    writeFileSync(a.log, lines(0, 11));
+    assert.deepEqual((await w.manager.rotateOnce()).rotated, [a.id], 'the cached path still finds it big');
+    await w.container('u2', 'small\n');
+    await w.manager.rotateOnce();
+    assert.equal(statusCalls, 2, 'a new container is asked about once');
+  });
+
   it('a log at max size is renamed to <log>.<timestamp>, the runtime reopens it, and the next rotation gzips it', async () => {
     const w = world();
     const first = lines(0, 11);
