@@ -27,6 +27,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** One sleeping busybox container with the given `resources:` lines (the QoS and cgroup tests). */
+const sleeperWith = (resources: string) => `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ${SLEEP}
+${resources}`;
+
 describe('spec fidelity', { concurrency: true }, () => {
   it('env: plain values, $(VAR) expansion and $$ escapes in env, command and args', async () => {
     const id = await deploy(agent, 'env', `
@@ -179,16 +187,10 @@ spec:
   });
 
   it('QoS: oom_score_adj per class, as far as the runtime may set it (restrict_oom_score_adj)', async () => {
-    const body = (resources: string) => `
-  containers:
-    - name: main
-      image: busybox:1.36
-      command: ${SLEEP}
-${resources}`;
     const [besteffort, burstable, guaranteed] = await Promise.all([
-      deploy(agent, 'qos-besteffort', body('')),
-      deploy(agent, 'qos-burstable', body('      resources: { requests: { memory: 1Mi } }')),
-      deploy(agent, 'qos-guaranteed', body('      resources: { limits: { cpu: 100m, memory: 32Mi } }')),
+      deploy(agent, 'qos-besteffort', sleeperWith('')),
+      deploy(agent, 'qos-burstable', sleeperWith('      resources: { requests: { memory: 1Mi } }')),
+      deploy(agent, 'qos-guaranteed', sleeperWith('      resources: { limits: { cpu: 100m, memory: 32Mi } }')),
     ]);
     const adj = async (id: string) => Number((await exec(agent, id, ['cat', '/proc/1/oom_score_adj'])).trim());
     assert.equal(await adj(besteffort), 1000);
@@ -205,15 +207,9 @@ ${resources}`;
   });
 
   it('pod cgroups: the kubelet\'s limits on the host, in the pod cgroups and in kubepods/burstable', async () => {
-    const body = (resources: string) => `
-  containers:
-    - name: main
-      image: busybox:1.36
-      command: ${SLEEP}
-${resources}`;
     await Promise.all([
-      deploy(agent, 'cg-guaranteed', body('      resources: { limits: { cpu: 250m, memory: 64Mi } }')),
-      deploy(agent, 'cg-besteffort', body('')),
+      deploy(agent, 'cg-guaranteed', sleeperWith('      resources: { limits: { cpu: 250m, memory: 64Mi } }')),
+      deploy(agent, 'cg-besteffort', sleeperWith('')),
     ]);
     const uid = async (name: string) => (await agent.pod(name))!.metadata!.uid!;
     const host = (hierarchy: string, cgroup: string, file: string) => readFileSync(`/sys/fs/cgroup/${hierarchy}/${cgroup}/${file}`, 'utf8').trim();
@@ -230,7 +226,7 @@ ${resources}`;
     // burstable's shares are its pods' cpu requests: no other test here asks for a whole cpu, so
     // 1024 or more means this pod is counted, and it drops below once the pod is gone.
     const burstableShares = () => Number(host('cpu', 'kubepods/burstable', 'cpu.shares'));
-    await deploy(agent, 'cg-burstable', body('      resources: { requests: { cpu: "1" } }'));
+    await deploy(agent, 'cg-burstable', sleeperWith('      resources: { requests: { cpu: "1" } }'));
     assert.ok(burstableShares() >= 1024, `burstable cpu.shares ${burstableShares()} counts the 1-cpu pod`);
     agent.removeManifest('cg-burstable.yaml');
     await agent.waitFor('burstable shares without the 1-cpu pod', () => burstableShares() < 1024, 60_000);
