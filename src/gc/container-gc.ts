@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isNotFound } from '../cri/errors.js';
 import type { Container, CriRuntime, PodSandbox } from '../cri/types.js';
-import { allContainerLogFiles } from '../logs/rotation-fs.js';
+import { allContainerLogFiles, isUnderDir } from '../logs/rotation-fs.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from '../podworker/kill.js';
 import { listOwned, podUidOf, type OwnedObjects } from '../runtime/inspect.js';
 import { containersToEvict, DEFAULT_GC_POLICY, logDirectoriesToEvict, sandboxesToEvict, type GCPolicy } from './evict.js';
@@ -120,7 +120,8 @@ export class ContainerGC {
     const { cri } = this.opts;
     if (c.state === 'CONTAINER_UNKNOWN') await cri.stopContainer(c.id, MINIMUM_GRACE_PERIOD_SECONDS).catch(ignoreNotFound);
     const logPath = (await cri.containerStatus(c.id).catch(ignoreNotFound))?.logPath ?? '';
-    if (logPath && this.isUnderPodLogsDir(logPath)) {
+    // The runtime reports the log path; never remove a file outside --pod-logs-dir on its word.
+    if (logPath && isUnderDir(this.opts.podLogsDir, logPath)) {
       // Clean's `<logPath>*`: the live log and every rotated (.<timestamp>, .gz, .tmp) one.
       for (const file of await allContainerLogFiles(logPath)) {
         await rm(file, { force: true });
@@ -129,12 +130,6 @@ export class ContainerGC {
     }
     await cri.removeContainer(c.id).catch(ignoreNotFound);
     result.containers.push(c.id);
-  }
-
-  /** The runtime reports the log path; never remove a file outside --pod-logs-dir on its word. */
-  private isUnderPodLogsDir(file: string): boolean {
-    const rel = path.relative(path.resolve(this.opts.podLogsDir), path.resolve(file));
-    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   }
 
   /** Runs one removal; a failure is logged and counted, and the collection goes on (kubelet logs and continues). */

@@ -66,6 +66,9 @@ export async function executePodActions(
     deps.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${b.name} in pod ${podDesc(pod)}`, containerFieldPath(pod, b.name));
     resyncIn(b.until - deps.clock());
   }
+  // A sandbox that runs already, adopted after an agent restart maybe: counted in burstable's
+  // shares like the ones this process made (a no-op once counted), even if nothing starts now.
+  if (!actions.createSandbox && !actions.killPod) await deps.podCgroups?.trackPod(pod);
   if (actions.containersToStart.length === 0 && !actions.createSandbox) return result;
 
   // Step 2: volumes and the sandbox; meanwhile, whether the images are there (asked once, used in step 3).
@@ -134,7 +137,6 @@ async function ensureSandbox(
     return notCreated(errorMessage(err));
   }
   if (!actions.createSandbox) {
-    await deps.podCgroups?.trackPod(pod);
     return { id: actions.sandboxId, config, podIPs: podIPsOf(pod, newest?.ips ?? [], deps.hostIP) };
   }
   // kubelet: GetPodDNS reports a missing cluster DNS or a trimmed dnsConfig as it makes the sandbox.

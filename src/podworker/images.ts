@@ -69,6 +69,9 @@ export class ImageManager {
     const policy = container.imagePullPolicy ?? 'IfNotPresent';
 
     const present = await (lookAhead?.get(image) ?? cri.imageStatus({ image }));
+    // "Absent" goes stale once this container pulls the image: a later container with the same
+    // image asks again, and finds it rather than pulling a second time. "Present" stays true.
+    if (!present) lookAhead?.delete(image);
     if (present && policy !== 'Always') {
       recorder.event(pod, 'Normal', 'Pulled', `Container image "${spec}" already present on machine`, fieldPath);
       return { ok: true, imageRef: present.id, image: present };

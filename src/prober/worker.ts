@@ -55,6 +55,8 @@ export class ProbeWorker {
   private nextTick = 0;
   private timer: TimerHandle | undefined;
   private wakeUp: (() => void) | undefined;
+  /** The labels of this worker's probe metrics: fixed for its life, so observe and forget name the same series. */
+  private readonly metricsTarget: ProbeTarget;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -65,6 +67,8 @@ export class ProbeWorker {
     this.uid = pod.metadata!.uid!;
     const spec = type === 'Liveness' ? container.livenessProbe : type === 'Readiness' ? container.readinessProbe : container.startupProbe;
     this.timing = probeTiming(spec!);
+    const m = pod.metadata;
+    this.metricsTarget = { probeType: type, container: container.name, pod: m?.name ?? '', namespace: m?.namespace ?? '', podUID: this.uid };
   }
 
   /** The container the worker last saw ('' before any). */
@@ -88,7 +92,7 @@ export class ProbeWorker {
       while (!this.stopped && (await this.safeProbe()) && !this.stopped) await this.waitTick(period);
     } finally {
       if (this.containerId) this.deps.results.remove(this.uid, this.type, this.containerId);
-      this.deps.metrics?.forget(this.metricsTarget());
+      this.deps.metrics?.forget(this.metricsTarget);
       this.deps.onExit(this);
     }
   }
@@ -149,11 +153,6 @@ export class ProbeWorker {
     }
   }
 
-  private metricsTarget(): ProbeTarget {
-    const m = this.pod.metadata;
-    return { probeType: this.type, container: this.container.name, pod: m?.name ?? '', namespace: m?.namespace ?? '', podUID: this.uid };
-  }
-
   private set(result: ProbeResult, initial = false): void {
     const changed = this.deps.results.set(this.uid, this.type, this.containerId, this.container.name, result);
     if (changed && !initial) this.deps.onResult(this.uid, this.type, this.containerId, result);
@@ -200,7 +199,7 @@ export class ProbeWorker {
     if (this.stopped) return false;
     const result = run.result;
     // Every probe that ran counts, before the thresholds decide whether the stored result moves.
-    this.deps.metrics?.observe(this.metricsTarget(), result, (clock.now() - probeStarted) / 1000);
+    this.deps.metrics?.observe(this.metricsTarget, result, (clock.now() - probeStarted) / 1000);
     if (this.lastResult === result) this.resultRun++;
     else {
       this.lastResult = result;

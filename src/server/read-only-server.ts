@@ -110,17 +110,13 @@ function route(
       return;
     }
     case '/metrics':
-      if (opts.metrics) serveMetrics(res, opts.metrics, opts.logger);
-      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
-      return;
     case '/metrics/resource':
-      if (opts.resourceMetrics) serveMetrics(res, opts.resourceMetrics, opts.logger);
+    case '/metrics/probes': {
+      const metrics = { '/metrics': opts.metrics, '/metrics/resource': opts.resourceMetrics, '/metrics/probes': opts.probeMetrics }[url.pathname];
+      if (metrics) serveMetrics(res, metrics, opts.logger);
       else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
       return;
-    case '/metrics/probes':
-      if (opts.probeMetrics) serveMetrics(res, opts.probeMetrics, opts.logger);
-      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
-      return;
+    }
     case '/stats/summary':
       if (opts.summary) serveSummary(res, url, opts.summary, opts.logger);
       else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Container, ContainerStats as CriContainerStats, PodSandbox } from '../cri/types.js';
 import { podCgroup, type CgroupName } from '../node/cgroups.js';
 import { ownershipSelector } from '../runtime/labels.js';
+import { podLogsDirectory } from '../podworker/translate/sandbox-config.js';
 import type { QOSClass } from '../status/qos.js';
 import { cgroupProcs, childCgroups, readCgroup, type CgroupHierarchies, type CgroupSample } from './cgroup-v1.js';
 import { cpuStats, criMemoryStats, dropUndefined, memoryStats, sumCpu, sumMemory } from './convert.js';
@@ -44,11 +45,8 @@ async function findPodCgroup(src: PodSources, uid: string): Promise<{ name: Cgro
   return undefined;
 }
 
-/** BuildContainerLogsDirectory: <pod-logs-dir>/<namespace>_<name>_<uid>/<container>. */
-function podLogDir(src: PodSources, sb: PodSandbox): string {
-  const m = sb.metadata;
-  return path.join(src.podLogsDir, `${m.namespace}_${m.name}_${m.uid}`);
-}
+/** BuildPodLogsDirectory of the sandbox's pod: <pod-logs-dir>/<namespace>_<name>_<uid>. */
+const podLogDir = (src: PodSources, sb: PodSandbox): string => podLogsDirectory(src.podLogsDir, { metadata: sb.metadata });
 
 /** makeContainerStats: CPU and memory as the runtime measured them; rootfs and logs unless only CPU and memory are asked for. */
 async function containerStats(src: PodSources, sb: PodSandbox, c: Container, s: CriContainerStats | undefined, fs: FsLookup | undefined): Promise<ContainerStats> {
