@@ -90,6 +90,9 @@ export function podRequestAmounts(pod: V1Pod): Amounts {
 
 /** Quantity.ScaledValue rounds up: 1.5m of cpu is 2 millicores, 0.5 bytes is 1 byte. */
 const ceilDiv = (n: bigint, d: bigint): bigint => (n <= 0n ? n / d : (n + d - 1n) / d);
+/** Quantity.MilliValue / Value of a nano-unit amount: both round up. */
+export const milliOf = (nano: bigint | undefined): number => Number(ceilDiv(nano ?? 0n, 1_000_000n));
+export const valueOf = (nano: bigint | undefined): number => Number(ceilDiv(nano ?? 0n, 1_000_000_000n));
 
 /**
  * Resource.Add(PodRequests(pod)): cpu as MilliValue, the rest as Value, each rounded up once per
@@ -100,8 +103,8 @@ export function podResource(pod: V1Pod, keep: (name: string) => boolean = () => 
   const out: PodResource = { milliCPU: 0, memory: 0, ephemeralStorage: 0, scalarResources: {} };
   for (const [name, nano] of podRequestAmounts(pod)) {
     if (!keep(name)) continue;
-    const value = Number(ceilDiv(nano, 1_000_000_000n));
-    if (name === 'cpu') out.milliCPU = Number(ceilDiv(nano, 1_000_000n));
+    const value = valueOf(nano);
+    if (name === 'cpu') out.milliCPU = milliOf(nano);
     else if (name === 'memory') out.memory = value;
     else if (name === 'ephemeral-storage') out.ephemeralStorage = value;
     else if (isScalarResourceName(name)) out.scalarResources[name] = value;

@@ -1,6 +1,6 @@
 // The cgroup resource config the kubelet writes into pod, QoS and kubepods cgroups (cm.ResourceConfigForPod, qosContainerManager, getCgroupConfig), pure.
 import type { V1Pod } from '@kubernetes/client-node';
-import { aggregatePodAmounts, amountsOf, podRequestAmounts, type Amounts } from '../admission/requests.js';
+import { aggregatePodAmounts, amountsOf, milliOf, podRequestAmounts, valueOf, type Amounts } from '../admission/requests.js';
 import { milliCPUToQuota, milliCPUToShares, MIN_SHARES, QUOTA_PERIOD_US } from '../podworker/translate/resources.js';
 import { getPodQOS } from '../status/qos.js';
 import { quantityNano } from '../status/quantity.js';
@@ -14,11 +14,6 @@ export interface ResourceConfig {
   /** Bytes. */
   memoryLimit?: number;
 }
-
-/** Quantity.MilliValue / Value of a nano-unit amount: both round up. */
-const ceilDiv = (n: bigint, d: bigint): bigint => (n <= 0n ? n / d : (n + d - 1n) / d);
-export const milliOf = (nano: bigint | undefined): number => Number(ceilDiv(nano ?? 0n, 1_000_000n));
-export const valueOf = (nano: bigint | undefined): number => Number(ceilDiv(nano ?? 0n, 1_000_000_000n));
 
 /**
  * resource.PodLimits (no overhead, no pod-level resources) and what ResourceConfigForPod's
