@@ -6,9 +6,10 @@ import {
   parseContainerLogMaxFiles, parseContainerLogMaxSize,
 } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
+import { addClusterOptions, type ClusterRunOptions } from './flags-cluster.js';
 import { loadKubeletConfig } from './kubelet-config.js';
 
-export interface RunOptions {
+export interface RunOptions extends ClusterRunOptions {
   /** The KubeletConfiguration file the values below were read from, if any. */
   config?: string;
   /** "" for no file source. */
@@ -103,6 +104,7 @@ function monitorInterval(v: string): number {
 
 /** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
 export function addRunOptions(program: Command): Command {
+  addClusterOptions(program);
   return program
     .option('--config <file>', 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1); flags given on the command line override it')
     .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents); "" for none', '/etc/kubernetes/manifests')

@@ -8,7 +8,7 @@ import { parseDuration } from './duration.js';
 export const CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const CONFIG_KIND = 'KubeletConfiguration';
 
-type Kind = 'string' | 'path' | 'duration' | 'count' | 'port' | 'bool' | 'strings' | 'headers' | 'logFormat';
+type Kind = 'string' | 'path' | 'duration' | 'count' | 'int' | 'port' | 'bool' | 'strings' | 'headers' | 'logFormat' | 'taints';
 interface Field {
   option: string;
   kind: Kind;
@@ -53,6 +53,14 @@ const SUPPORTED: Record<string, Field> = {
   // The kubelet reads it only with the KubeletCrashLoopBackOffMax feature gate; ours is always on.
   'crashLoopBackOff.maxContainerRestartPeriod': { option: 'maxContainerRestartPeriod', kind: 'duration' },
   'logging.format': { option: 'logFormat', kind: 'logFormat' },
+  // Cluster mode (src/cli/flags-cluster.ts). nodeLabels has no field in the file, as in the kubelet.
+  registerNode: { option: 'registerNode', kind: 'bool' },
+  registerWithTaints: { option: 'registerWithTaints', kind: 'taints' },
+  nodeStatusUpdateFrequency: { option: 'nodeStatusUpdateFrequency', kind: 'duration', zeroUnset: true },
+  nodeStatusReportFrequency: { option: 'nodeStatusReportFrequency', kind: 'duration', zeroUnset: true },
+  nodeLeaseDurationSeconds: { option: 'nodeLeaseDurationSeconds', kind: 'count', zeroUnset: true },
+  kubeAPIQPS: { option: 'kubeApiQps', kind: 'int' },
+  kubeAPIBurst: { option: 'kubeApiBurst', kind: 'count', zeroUnset: true },
 };
 
 /** Every other field of v1beta1 KubeletConfiguration (staging/src/k8s.io/kubelet/config/v1beta1/types.go). */
@@ -60,12 +68,12 @@ const KNOWN = new Set(`enableServer port tlsCertFile tlsPrivateKeyFile tlsCipher
   tlsMinVersion rotateCertificates serverTLSBootstrap authentication authorization registryPullQPS registryBurst
   imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist eventRecordQPS eventBurst
   enableDebuggingHandlers enableContentionProfiling healthzPort healthzBindAddress oomScoreAdj
-  streamingConnectionIdleTimeout nodeStatusUpdateFrequency nodeStatusReportFrequency nodeLeaseDurationSeconds
+  streamingConnectionIdleTimeout
   imageMinimumGCAge imageMaximumGCAge imageGCHighThresholdPercent imageGCLowThresholdPercent volumeStatsAggPeriod
   kubeletCgroups systemCgroups cgroupDriver cpuManagerPolicy singleProcessOOMKill cpuManagerPolicyOptions
   cpuManagerReconcilePeriod draManagerReconcilePeriod memoryManagerPolicy topologyManagerPolicy topologyManagerScope
   topologyManagerPolicyOptions qosReserved hairpinMode podCIDR podPidsLimit runOnce cpuCFSQuota cpuCFSQuotaPeriod
-  nodeStatusMaxImages maxOpenFiles contentType kubeAPIQPS kubeAPIBurst maxParallelImagePulls evictionHard
+  nodeStatusMaxImages maxOpenFiles contentType maxParallelImagePulls evictionHard
   evictionSoft evictionSoftGracePeriod evictionPressureTransitionPeriod evictionMaxPodGracePeriod
   evictionMinimumReclaim mergeDefaultEvictionSettings podsPerCore enableControllerAttachDetach protectKernelDefaults
   makeIPTablesUtilChains iptablesMasqueradeBit iptablesDropBit featureGates failSwapOn memorySwap containerLogMaxWorkers
@@ -74,7 +82,7 @@ const KNOWN = new Set(`enableServer port tlsCertFile tlsPrivateKeyFile tlsCipher
   enforceNodeAllocatable volumePluginDir providerID kernelMemcgNotification enableSystemLogHandler
   enableSystemLogQuery shutdownGracePeriod shutdownGracePeriodCriticalPods shutdownGracePeriodByPodPriority
   reservedMemory enableProfilingHandler enableDebugFlagsHandler seccompDefault memoryThrottlingFactor
-  memoryReservationPolicy registerWithTaints registerNode tracing localStorageCapacityIsolation failCgroupV1
+  memoryReservationPolicy tracing localStorageCapacityIsolation failCgroupV1
   userNamespaces logging.flushFrequency logging.verbosity logging.vmodule logging.options`.split(/\s+/));
 /** Objects some of whose fields are supported: their fields are checked one by one. */
 const NESTED = ['logging', 'crashLoopBackOff'];
@@ -154,6 +162,14 @@ function convert(kind: Kind, v: unknown, bad: (what: string) => never): unknown 
       return typeof v === 'string' ? v : bad('a string');
     case 'bool':
       return typeof v === 'boolean' ? v : bad('a boolean');
+    case 'int':
+      return Number.isInteger(v) && Math.abs(v as number) <= 2 ** 31 - 1 ? v : bad('an integer');
+    case 'taints':
+      // []v1.Taint: {key, value, effect}.
+      if (!Array.isArray(v) || !v.every((t) => isObject(t) && typeof t.key === 'string' && ['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect as string) && (t.value === undefined || typeof t.value === 'string'))) {
+        return bad('a list of taints ({key, value, effect: NoSchedule|PreferNoSchedule|NoExecute})');
+      }
+      return (v as Array<Record<string, string>>).map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
     case 'count':
       return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 31 - 1 ? v : bad('a non-negative integer');
     case 'port':

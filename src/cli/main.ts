@@ -8,7 +8,7 @@ import { runAgent } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('mini-kubelet')
-    .description('A small, readable kubelet: runs static Pods from manifest files or a manifest URL on a CRI runtime (containerd).')
+    .description('A small, readable kubelet: runs static Pods from manifest files or a manifest URL and, with --kubeconfig, the Pods a Kubernetes API server binds to its node, on a CRI runtime (containerd).')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(

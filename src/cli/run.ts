@@ -43,6 +43,7 @@ import { StatsProvider } from '../stats/provider.js';
 import { StatusManager } from '../status/manager.js';
 import { HostVolumeManager } from '../volumes/manager.js';
 import type { RunOptions } from './flags.js';
+import { createClusterMode } from './run-cluster.js';
 
 export async function runAgent(o: RunOptions): Promise<void> {
   const logger = createLogger(o.logLevel, o.logFormat);
@@ -81,6 +82,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
   }
   const node = await nodeSettings(o, nodeName, logger);
   if (!node) {
+    cri.close();
+    process.exitCode = 1;
+    return;
+  }
+  // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
+  const cluster = o.kubeconfig ? await createClusterMode(o, { nodeName, hostIP, logger }) : undefined;
+  if (o.kubeconfig && !cluster) {
     cri.close();
     process.exitCode = 1;
     return;
@@ -167,6 +175,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
       logger,
     }));
   }
+  if (cluster) sources.push(...cluster.sources);
   const gc: ContainerGC = new ContainerGC({
     cri,
     nodeName,
@@ -180,6 +189,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
 
   await kubelet.start();
+  await cluster?.start();
   // Rotation of running containers' logs (src/logs/log-manager.ts); as the kubelet's, it does not wait for the sources.
   const logRotation = new ContainerLogManager({
     cri,
@@ -224,6 +234,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
   await server.close();
+  await cluster?.stop();
   prober.stop();
   await logRotation.stop();
   await kubelet.stop();

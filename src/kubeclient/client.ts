@@ -1,0 +1,162 @@
+// Builds the KubeClient from a kubeconfig: client-node's typed APIs over one keep-alive TLS agent, with a request deadline and the QPS limit.
+//
+// client-node's own KubeConfig.makeApiClient builds a new https.Agent (and re-reads the cert
+// files) for every request, so every call would pay a TLS handshake. The kubelet keeps its
+// connections open; so do we: the credentials are read once into one agent, and our
+// authentication only attaches that agent (and a bearer token, if the kubeconfig has one).
+import https from 'node:https';
+import {
+  CertificatesV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, PatchStrategy, ServerConfiguration,
+  setHeaderOptions, type Configuration, type Middleware, type RequestContext, type V1CertificateSigningRequest,
+  type V1ConfigMap, type V1Node, type V1Pod, type V1Secret,
+} from '@kubernetes/client-node';
+import { toKubeApiError } from './errors.js';
+import { TokenBucket } from './rate-limit.js';
+import type { KubeClient } from './types.js';
+import { watchPath } from './watch.js';
+
+export interface KubeClientOptions {
+  /** --kubeconfig: the node's credentials. */
+  kubeconfig: string;
+  /** --kube-api-qps (kubelet default 50); <= 0: no limit. */
+  qps: number;
+  /** --kube-api-burst (kubelet default 100). */
+  burst: number;
+  /** Deadline of one request (watches excepted). */
+  requestTimeoutMs?: number;
+}
+
+/** What a kubeconfig gives: the server and the material for one TLS agent. */
+interface Credentials {
+  server: string;
+  agent: https.Agent;
+  headers: Record<string, string>;
+}
+
+async function loadCredentials(kc: KubeConfig): Promise<Credentials> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig names no current cluster');
+  const opts: https.RequestOptions = {};
+  // Reads the CA, client certificate and key (files or inline data) and a token, once.
+  await kc.applyToHTTPSOptions(opts);
+  const agent = new https.Agent({
+    keepAlive: true,
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
+    ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
+  });
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  return { server: cluster.server, agent, headers };
+}
+
+function configuration(creds: Credentials, limiter: TokenBucket | undefined, timeoutMs: number): Configuration {
+  const auth = {
+    getName: () => 'mini-kubelet',
+    applySecurityAuthentication: (ctx: RequestContext) => {
+      ctx.setAgent(creds.agent);
+      for (const [k, v] of Object.entries(creds.headers)) ctx.setHeaderParam(k, v);
+    },
+  };
+  const middleware: Middleware = {
+    pre: async (ctx) => {
+      if (limiter) await limiter.take();
+      ctx.setSignal(AbortSignal.timeout(timeoutMs));
+      return ctx;
+    },
+    post: async (res) => res,
+  };
+  return createConfiguration({
+    baseServer: new ServerConfiguration(creds.server, {}),
+    authMethods: { default: auth },
+    promiseMiddleware: [middleware],
+  });
+}
+
+/** Runs a client-node call and turns its failure into a KubeApiError. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toKubeApiError(err);
+  }
+}
+
+const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+
+export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(o.kubeconfig);
+  const creds = await loadCredentials(kc);
+  const timeoutMs = o.requestTimeoutMs ?? 30_000;
+  const limited = configuration(creds, o.qps > 0 ? new TokenBucket(o.qps, o.burst) : undefined, timeoutMs);
+  // kubelet: the heartbeat client (Node status, Lease) has no QPS limit, so a busy agent never
+  // delays the writes that keep its node Ready.
+  const heartbeat = configuration(creds, undefined, timeoutMs);
+  const core = new CoreV1Api(limited);
+  const coreHeartbeat = new CoreV1Api(heartbeat);
+  const coordination = new CoordinationV1Api(heartbeat);
+  const certificates = new CertificatesV1Api(limited);
+  const watch = <T>(prefix: string, resource: string) => watchPath<T>(kc, prefix, resource);
+
+  return {
+    server: creds.server,
+    pods: {
+      list: (q) => call(async () => {
+        const l = await core.listPodForAllNamespaces({ fieldSelector: q.fieldSelector, labelSelector: q.labelSelector });
+        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      }),
+      get: (namespace, name) => call(() => core.readNamespacedPod({ namespace, name })),
+      create: (pod) => call(() => core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? 'default', body: pod })),
+      patchStatus: (namespace, name, body) => call(() => core.patchNamespacedPodStatus({ namespace, name, body }, strategic)),
+      delete: (namespace, name, d) => call(async () => {
+        await core.deleteNamespacedPod({
+          namespace, name, gracePeriodSeconds: d?.gracePeriodSeconds,
+          body: { gracePeriodSeconds: d?.gracePeriodSeconds, ...(d?.uid ? { preconditions: { uid: d.uid } } : {}) },
+        });
+      }),
+      watch: watch<V1Pod>('/api/v1', 'pods'),
+    },
+    nodes: {
+      get: (name) => call(() => coreHeartbeat.readNode({ name })),
+      create: (body) => call(() => coreHeartbeat.createNode({ body })),
+      patch: (name, body) => call(() => coreHeartbeat.patchNode({ name, body }, strategic)),
+      patchStatus: (name, body) => call(() => coreHeartbeat.patchNodeStatus({ name, body }, strategic)),
+      watch: watch<V1Node>('/api/v1', 'nodes'),
+    },
+    leases: {
+      get: (namespace, name) => call(() => coordination.readNamespacedLease({ namespace, name })),
+      create: (body) => call(() => coordination.createNamespacedLease({ namespace: body.metadata?.namespace ?? 'kube-node-lease', body })),
+      update: (body) => call(() => coordination.replaceNamespacedLease({ namespace: body.metadata!.namespace!, name: body.metadata!.name!, body })),
+    },
+    events: {
+      create: (body) => call(() => core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body })),
+      patch: (namespace, name, body) => call(() => core.patchNamespacedEvent({ namespace, name, body }, strategic)),
+    },
+    serviceAccounts: {
+      createToken: (namespace, name, body) => call(() => core.createNamespacedServiceAccountToken({ namespace, name, body })),
+    },
+    configMaps: {
+      get: (namespace, name) => call(() => core.readNamespacedConfigMap({ namespace, name })),
+      watch: watch<V1ConfigMap>('/api/v1', 'configmaps'),
+    },
+    secrets: {
+      get: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
+      watch: watch<V1Secret>('/api/v1', 'secrets'),
+    },
+    services: {
+      list: (namespace) => call(async () => {
+        const l = namespace ? await core.listNamespacedService({ namespace }) : await core.listServiceForAllNamespaces();
+        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      }),
+    },
+    certificateSigningRequests: {
+      create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),
+      get: (name) => call(() => certificates.readCertificateSigningRequest({ name })),
+      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests'),
+    },
+    close: () => creds.agent.destroy(),
+  };
+}

@@ -1,0 +1,55 @@
+// One watch request over client-node's Watch, as our Watchable: events in order, one onClose, stop() at any time.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { toKubeApiError } from './errors.js';
+import type { WatchEvent, WatchEventType, WatchHandle, WatchOptions } from './types.js';
+
+const TYPES = new Set<WatchEventType>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/**
+ * `prefix` is the API group's path (/api/v1, /apis/<group>/<version>), `resource` the plural.
+ * Bookmarks are always asked for (allowWatchBookmarks), so a quiet watch still learns newer
+ * resourceVersions to resume from, as client-go's reflector does.
+ */
+export function watchPath<T>(kc: KubeConfig, prefix: string, resource: string) {
+  return (opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle => {
+    const path = opts.namespace ? `${prefix}/namespaces/${encodeURIComponent(opts.namespace)}/${resource}` : `${prefix}/${resource}`;
+    let stopped = false;
+    let closed = false;
+    let controller: AbortController | undefined;
+    const close = (err?: unknown) => {
+      if (closed) return;
+      closed = true;
+      onClose(stopped || !err ? undefined : toKubeApiError(err));
+    };
+    const query = {
+      fieldSelector: opts.fieldSelector,
+      labelSelector: opts.labelSelector,
+      resourceVersion: opts.resourceVersion,
+      timeoutSeconds: opts.timeoutSeconds,
+      allowWatchBookmarks: true,
+    };
+    new Watch(kc)
+      .watch(
+        path,
+        query,
+        (type, object) => {
+          if (stopped || closed || !TYPES.has(type as WatchEventType)) return;
+          onEvent({ type: type as WatchEventType, object: object as T });
+        },
+        (err) => close(err),
+      )
+      .then((c) => {
+        controller = c;
+        if (stopped) c.abort();
+      })
+      .catch((err) => close(err));
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        controller?.abort();
+        close();
+      },
+    };
+  };
+}

@@ -1,0 +1,253 @@
+// An in-memory KubeClient for unit tests: objects with resourceVersions, watches, a call log, and injected failures.
+//
+// It implements only our own interfaces (src/kubeclient/types.ts), never the API server's
+// behaviour beyond what a test needs; the e2e tests run against the real control plane.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { KubeApiError } from '../../src/kubeclient/errors.js';
+import type {
+  KubeClient, ListResult, WatchEvent, WatchEventType, WatchHandle, WatchOptions,
+} from '../../src/kubeclient/types.js';
+
+type Obj = { metadata?: V1ObjectMeta; [k: string]: unknown };
+
+export interface FakeCall {
+  resource: string;
+  verb: string;
+  key?: string;
+  body?: unknown;
+}
+
+interface Watcher {
+  opts: WatchOptions;
+  onEvent: (e: WatchEvent<unknown>) => void;
+  onClose: (err?: Error) => void;
+}
+
+/** A field selector of the forms the agent uses: "a.b=c" terms joined by commas. */
+function matchesFields(obj: Obj, selector?: string): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [path, want] = term.split('=');
+    let v: unknown = obj;
+    for (const part of path.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+    return String(v ?? '') === want;
+  });
+}
+
+/** One resource: objects by "<namespace>/<name>" (cluster-scoped: "/<name>"). */
+export class FakeResource<T extends Obj> {
+  readonly objects = new Map<string, T>();
+  private readonly watchers = new Set<Watcher>();
+
+  constructor(private readonly api: FakeKube, readonly name: string) {}
+
+  key(namespace: string | undefined, name: string): string {
+    return `${namespace ?? ''}/${name}`;
+  }
+
+  /** Stores an object as the server would (uid, resourceVersion, creationTimestamp) and tells the watchers. */
+  put(obj: T, type: WatchEventType = 'ADDED'): T {
+    const meta = (obj.metadata ??= {});
+    meta.uid ??= `uid-${this.name}-${++this.api.counter}`;
+    meta.creationTimestamp ??= new Date(this.api.now());
+    meta.resourceVersion = String(++this.api.resourceVersion);
+    const stored = structuredClone(obj);
+    const k = this.key(meta.namespace, meta.name!);
+    const existed = this.objects.has(k);
+    this.objects.set(k, stored);
+    this.emit(existed && type === 'ADDED' ? 'MODIFIED' : type, stored);
+    return structuredClone(stored);
+  }
+
+  remove(namespace: string | undefined, name: string): T | undefined {
+    const k = this.key(namespace, name);
+    const obj = this.objects.get(k);
+    if (!obj) return undefined;
+    this.objects.delete(k);
+    obj.metadata!.resourceVersion = String(++this.api.resourceVersion);
+    this.emit('DELETED', obj);
+    return obj;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    const o = this.objects.get(this.key(namespace, name));
+    return o ? structuredClone(o) : undefined;
+  }
+
+  list(fieldSelector?: string): ListResult<T> {
+    const items = [...this.objects.values()].filter((o) => matchesFields(o, fieldSelector)).map((o) => structuredClone(o));
+    return { items, resourceVersion: String(this.api.resourceVersion) };
+  }
+
+  watch(opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle {
+    const w: Watcher = { opts, onEvent: onEvent as Watcher['onEvent'], onClose };
+    this.watchers.add(w);
+    return { stop: () => this.closeWatcher(w) };
+  }
+
+  /** Ends every watch of this resource, with `err` (or cleanly). */
+  closeWatches(err?: Error): void {
+    for (const w of [...this.watchers]) this.closeWatcher(w, err);
+  }
+
+  /** Sends an event to every watch as is (an ERROR Status, a BOOKMARK). */
+  sendRaw(type: WatchEventType, object: unknown): void {
+    for (const w of [...this.watchers]) w.onEvent({ type, object });
+  }
+
+  watchCount(): number {
+    return this.watchers.size;
+  }
+
+  private closeWatcher(w: Watcher, err?: Error): void {
+    if (!this.watchers.delete(w)) return;
+    w.onClose(err);
+  }
+
+  private emit(type: WatchEventType, obj: T): void {
+    for (const w of [...this.watchers]) {
+      if (w.opts.namespace && w.opts.namespace !== obj.metadata?.namespace) continue;
+      if (!matchesFields(obj, w.opts.fieldSelector)) continue;
+      w.onEvent({ type, object: structuredClone(obj) });
+    }
+  }
+}
+
+/**
+ * The fake API. `failNext(resource, verb, err)` makes the next matching call throw; `calls` records
+ * every call in order. Namespaced objects are keyed by namespace and name.
+ */
+export class FakeKube {
+  counter = 0;
+  resourceVersion = 1000;
+  readonly calls: FakeCall[] = [];
+  readonly pods = new FakeResource<Obj>(this, 'pods');
+  readonly nodes = new FakeResource<Obj>(this, 'nodes');
+  readonly leases = new FakeResource<Obj>(this, 'leases');
+  readonly events = new FakeResource<Obj>(this, 'events');
+  readonly configMaps = new FakeResource<Obj>(this, 'configmaps');
+  readonly secrets = new FakeResource<Obj>(this, 'secrets');
+  readonly services = new FakeResource<Obj>(this, 'services');
+  readonly csrs = new FakeResource<Obj>(this, 'certificatesigningrequests');
+  /** Issued tokens, newest last. */
+  readonly tokens: Array<{ namespace: string; serviceAccount: string; request: unknown; token: string }> = [];
+  private readonly failures: Array<{ resource: string; verb: string; err: Error }> = [];
+
+  constructor(readonly now: () => number = Date.now) {}
+
+  failNext(resource: string, verb: string, err: Error = new KubeApiError(0, 'Unavailable', 'injected failure')): void {
+    this.failures.push({ resource, verb, err });
+  }
+
+  callsOf(resource: string, verb?: string): FakeCall[] {
+    return this.calls.filter((c) => c.resource === resource && (!verb || c.verb === verb));
+  }
+
+  private async op<R>(resource: string, verb: string, key: string | undefined, body: unknown, fn: () => R): Promise<R> {
+    this.calls.push({ resource, verb, key, body: body === undefined ? undefined : structuredClone(body) });
+    await Promise.resolve();
+    const i = this.failures.findIndex((f) => f.resource === resource && f.verb === verb);
+    if (i >= 0) throw this.failures.splice(i, 1)[0].err;
+    return fn();
+  }
+
+  client(): KubeClient {
+    const notFound = (r: string, n: string) => new KubeApiError(404, 'NotFound', `${r} "${n}" not found`);
+    const mustGet = <T extends Obj>(res: FakeResource<T>, ns: string | undefined, name: string): T => {
+      const o = res.get(ns, name);
+      if (!o) throw notFound(res.name, name);
+      return o;
+    };
+    const create = <T extends Obj>(res: FakeResource<T>, obj: T): T => {
+      const m = obj.metadata!;
+      if (res.get(m.namespace, m.name!)) throw new KubeApiError(409, 'AlreadyExists', `${res.name} "${m.name}" already exists`);
+      return res.put(structuredClone(obj));
+    };
+    const merge = <T extends Obj>(res: FakeResource<T>, ns: string | undefined, name: string, patch: Obj, into?: string): T => {
+      const cur = mustGet(res, ns, name);
+      const pm = patch.metadata as V1ObjectMeta | undefined;
+      if (pm?.uid && pm.uid !== cur.metadata?.uid) throw new KubeApiError(409, 'Conflict', `uid precondition failed for ${name}`);
+      const next = into ? { ...cur, [into]: { ...(cur[into] as object), ...(patch[into] as object) } } : deepMerge(cur, patch);
+      return res.put(next as T, 'MODIFIED');
+    };
+    const self = this;
+    const watchOf = <T extends Obj>(res: FakeResource<T>) => (o: WatchOptions, ev: (e: WatchEvent<T>) => void, close: (err?: Error) => void) => {
+      self.calls.push({ resource: res.name, verb: 'watch', key: o.fieldSelector });
+      return res.watch(o, ev, close);
+    };
+    return {
+      server: 'https://fake.invalid',
+      pods: {
+        list: (q) => this.op('pods', 'list', q.fieldSelector, undefined, () => this.pods.list(q.fieldSelector)) as never,
+        get: (ns, n) => this.op('pods', 'get', `${ns}/${n}`, undefined, () => mustGet(this.pods, ns, n)) as never,
+        create: (p) => this.op('pods', 'create', `${p.metadata?.namespace}/${p.metadata?.name}`, p, () => create(this.pods, p as Obj)) as never,
+        patchStatus: (ns, n, patch) => this.op('pods', 'patchStatus', `${ns}/${n}`, patch, () => merge(this.pods, ns, n, patch as Obj, 'status')) as never,
+        delete: (ns, n, d) => this.op('pods', 'delete', `${ns}/${n}`, d, () => {
+          const cur = mustGet(this.pods, ns, n);
+          if (d?.uid && cur.metadata?.uid !== d.uid) throw new KubeApiError(409, 'Conflict', `uid precondition failed for ${n}`);
+          this.pods.remove(ns, n);
+        }),
+        watch: watchOf(this.pods) as never,
+      },
+      nodes: {
+        get: (n) => this.op('nodes', 'get', n, undefined, () => mustGet(this.nodes, undefined, n)) as never,
+        create: (node) => this.op('nodes', 'create', node.metadata?.name, node, () => create(this.nodes, node as Obj)) as never,
+        patch: (n, p) => this.op('nodes', 'patch', n, p, () => merge(this.nodes, undefined, n, p as Obj)) as never,
+        patchStatus: (n, p) => this.op('nodes', 'patchStatus', n, p, () => merge(this.nodes, undefined, n, p as Obj, 'status')) as never,
+        watch: watchOf(this.nodes) as never,
+      },
+      leases: {
+        get: (ns, n) => this.op('leases', 'get', `${ns}/${n}`, undefined, () => mustGet(this.leases, ns, n)) as never,
+        create: (l) => this.op('leases', 'create', l.metadata?.name, l, () => create(this.leases, l as Obj)) as never,
+        update: (l) => this.op('leases', 'update', l.metadata?.name, l, () => {
+          const cur = mustGet(this.leases, l.metadata?.namespace, l.metadata!.name!);
+          if (l.metadata?.resourceVersion && l.metadata.resourceVersion !== cur.metadata?.resourceVersion) {
+            throw new KubeApiError(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+          }
+          return this.leases.put(structuredClone(l) as Obj, 'MODIFIED');
+        }) as never,
+      },
+      events: {
+        create: (e) => this.op('events', 'create', e.metadata?.name, e, () => create(this.events, e as unknown as Obj)) as never,
+        patch: (ns, n, p) => this.op('events', 'patch', `${ns}/${n}`, p, () => merge(this.events, ns, n, p as Obj)) as never,
+      },
+      serviceAccounts: {
+        createToken: (ns, sa, req) => this.op('serviceaccounts', 'createToken', `${ns}/${sa}`, req, () => {
+          const seconds = req.spec?.expirationSeconds ?? 3600;
+          const token = `token-${ns}-${sa}-${++this.counter}`;
+          this.tokens.push({ namespace: ns, serviceAccount: sa, request: structuredClone(req), token });
+          return { ...req, status: { token, expirationTimestamp: new Date(this.now() + seconds * 1000) } };
+        }) as never,
+      },
+      configMaps: {
+        get: (ns, n) => this.op('configmaps', 'get', `${ns}/${n}`, undefined, () => mustGet(this.configMaps, ns, n)) as never,
+        watch: watchOf(this.configMaps) as never,
+      },
+      secrets: {
+        get: (ns, n) => this.op('secrets', 'get', `${ns}/${n}`, undefined, () => mustGet(this.secrets, ns, n)) as never,
+        watch: watchOf(this.secrets) as never,
+      },
+      services: {
+        list: (ns) => this.op('services', 'list', ns, undefined, () => {
+          const l = this.services.list();
+          return ns ? { ...l, items: l.items.filter((s) => s.metadata?.namespace === ns) } : l;
+        }) as never,
+      },
+      certificateSigningRequests: {
+        create: (c) => this.op('certificatesigningrequests', 'create', c.metadata?.name, c, () => create(this.csrs, c as unknown as Obj)) as never,
+        get: (n) => this.op('certificatesigningrequests', 'get', n, undefined, () => mustGet(this.csrs, undefined, n)) as never,
+        watch: watchOf(this.csrs) as never,
+      },
+      close: () => undefined,
+    };
+  }
+}
+
+/** A merge of plain objects (arrays and scalars replace), close enough to a strategic merge for the fakes' tests. */
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (b === null) return undefined;
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || Array.isArray(b)) return b;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+  return out;
+}
