@@ -8,10 +8,11 @@ import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
 import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import { createNodeSide, type NodeHost, type NodeSide } from './cluster-node.js';
 import type { RunOptions } from './flags.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
-export interface ClusterHost {
+export interface ClusterHost extends NodeHost {
   nodeName: string;
   hostIP: string;
   logger: Logger;
@@ -21,6 +22,8 @@ export interface ClusterMode {
   client: KubeClient;
   /** Pod sources to add beside the static ones (the API server's pods bound to this node). */
   sources: PodSource[];
+  /** Node, Lease, mirror pods, events (src/cli/cluster-node.ts). */
+  node: NodeSide;
   /** Starts the parts that need the running agent. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -35,18 +38,31 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   if (!o.kubeconfig) return undefined;
   let client: KubeClient;
   try {
-    client = await createKubeClient({ kubeconfig: o.kubeconfig, qps: o.kubeApiQps, burst: o.kubeApiBurst });
+    client = await createKubeClient({
+      kubeconfig: o.kubeconfig,
+      qps: o.kubeApiQps,
+      burst: o.kubeApiBurst,
+      // kubelet: the heartbeat client's timeout is the smaller of the status period and the lease duration.
+      heartbeatTimeoutMs: Math.min(o.nodeStatusUpdateFrequency, o.nodeLeaseDurationSeconds * 1000),
+      eventQps: o.eventQps,
+      eventBurst: o.eventBurst,
+    });
   } catch (err) {
     process.stderr.write(`mini-kubelet: cannot use --kubeconfig ${o.kubeconfig}: ${(err as Error).message}\n`);
     return undefined;
   }
   host.logger.info({ server: client.server, nodeName: host.nodeName }, 'cluster mode: joining the API server');
   const sources: PodSource[] = [];
+  const node = createNodeSide(o, client, host);
   return {
     client,
     sources,
-    start: async () => {},
+    node,
+    start: async () => {
+      await node.start();
+    },
     stop: async () => {
+      node.stop();
       client.close();
     },
   };

@@ -86,13 +86,6 @@ export async function runAgent(o: RunOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
-  const cluster = o.kubeconfig ? await createClusterMode(o, { nodeName, hostIP, logger }) : undefined;
-  if (o.kubeconfig && !cluster) {
-    cri.close();
-    process.exitCode = 1;
-    return;
-  }
   const recorder = new EventRecorder({ logger, clock });
   const cache = new PodCache();
   const relistObserver = registerPlegMetrics(metrics, { cache, lastRelistAt: () => pleg.lastRelist().at || undefined });
@@ -149,6 +142,19 @@ export async function runAgent(o: RunOptions): Promise<void> {
     workObserver: registerPodWorkerMetrics(metrics),
   });
   const podConfig = new PodConfig({ logger });
+  // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
+  const cluster = o.kubeconfig
+    ? await createClusterMode(o, {
+      nodeName, hostIP, logger, cri, pleg, recorder, workers, podConfig,
+      resources: node.resources,
+      appArmorEnabled: node.container.appArmorEnabled === true,
+    })
+    : undefined;
+  if (o.kubeconfig && !cluster) {
+    cri.close();
+    process.exitCode = 1;
+    return;
+  }
   // As the kubelet's makePodSourceConfig: a file source when there is a manifest path, a URL
   // source when there is a URL, both, or neither (then there are no pods, and all sources are
   // ready at once). The order is the merge's precedence for a name both claim.
@@ -278,12 +284,12 @@ async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
     appArmorEnabled,
   };
   const sandbox = { policy, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
-  // What pods are admitted against: the kubelet's own node labels, the same allocatable (pods is --max-pods).
+  // What pods are admitted against: the kubelet's own node labels and --node-labels, the same allocatable (pods is --max-pods).
   const admission: AdmissionNode = {
     name: nodeName,
-    labels: defaultNodeLabels(nodeName),
+    labels: { ...defaultNodeLabels(nodeName), ...o.nodeLabels },
     allocatable: resources.admission,
     sysctls,
   };
-  return { container, sandbox, podCgroups, admission };
+  return { container, sandbox, podCgroups, admission, resources };
 }
