@@ -39,7 +39,8 @@ args=(--namespace kube-system create secret generic "bootstrap-token-$id" --type
   --from-literal=auth-extra-groups=system:bootstrappers:kubeadm:default-node-token
   --from-literal=description="made by scripts/cluster/bootstrap-token.sh")
 [[ -z $expiration ]] || args+=(--from-literal=expiration="$expiration")
-"$(kubectl_bin)" --kubeconfig "$ADMIN_KUBECONFIG" "${args[@]}" >&2
+kubectl=$(kubectl_bin) || die "$kubectl"
+"$kubectl" --kubeconfig "$ADMIN_KUBECONFIG" "${args[@]}" >&2
 
 mkdir -p "$KUBECONFIGS_DIR"
 write_kubeconfig "$KUBECONFIGS_DIR/bootstrap-$id.kubeconfig" "system:bootstrap:$id" --token "$id.$secret"

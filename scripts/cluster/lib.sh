@@ -55,10 +55,11 @@ k8s_bin_dir() {
 }
 
 # kubectl: the one beside the control plane (a Kubernetes release's server/bin has it), else PATH.
+# Prints it, or an error line and returns 1.
 kubectl_bin() {
   local dir
-  dir=$(k8s_bin_dir 2>/dev/null) && [[ -x $dir/kubectl ]] && { echo "$dir/kubectl"; return; }
-  command -v kubectl || die "kubectl not found on the PATH or in MINI_KUBELET_K8S_BIN"
+  dir=$(k8s_bin_dir) && [[ -x $dir/kubectl ]] && { echo "$dir/kubectl"; return; }
+  command -v kubectl || { echo "kubectl not found on the PATH or in MINI_KUBELET_K8S_BIN"; return 1; }
 }
 
 # Loopback ports: picked once per cluster dir (kept in $PORTS_FILE), so kubeconfigs stay valid

@@ -8,6 +8,8 @@
 #
 # Progress goes to stderr; the last line on stdout is
 #   KUBECONFIG=<admin kubeconfig>
+# `up.sh --check` starts nothing: it prints K8S_BIN=<dir> and KUBECTL=<path>, or one line saying
+# what is missing and exits 1 (the e2e test support asks it before skipping).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,12 +17,20 @@ source "$here/lib.sh"
 source "$here/pki.sh"
 source "$here/components.sh"
 
+case ${1:-} in
+  '') ;;
+  --check)
+    K8S_BIN=$(k8s_bin_dir) && KUBECTL=$(kubectl_bin) || { echo "${KUBECTL:-$K8S_BIN}"; exit 1; }
+    printf 'K8S_BIN=%s\nKUBECTL=%s\n' "$K8S_BIN" "$KUBECTL"
+    exit 0 ;;
+  *) die "usage: up.sh [--check]" ;;
+esac
 K8S_BIN=$(k8s_bin_dir) || die "$K8S_BIN"
 if ! command -v etcd >/dev/null && [[ $(id -u) != 0 ]]; then
   die "etcd not found: install Debian's etcd-server (apt-get install etcd-server), or run as root"
 fi
 ensure_packages etcd-server openssl curl iproute2 util-linux
-KUBECTL=$(kubectl_bin)
+KUBECTL=$(kubectl_bin) || die "$KUBECTL"
 
 mkdir -p "$CLUSTER_LOGS" "$CLUSTER_RUN" "$CLUSTER_DIR/flexvolume"
 take_lock
