@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,17 +33,28 @@ clusterTest('as the admin, kubectl lists the system namespaces of a server at le
   assert.ok(Number(version.serverVersion.major) === 1 && parseInt(version.serverVersion.minor, 10) >= 28, JSON.stringify(version.serverVersion));
 });
 
-clusterTest('every component listens on 127.0.0.1 only and answers its health check', async (cluster) => {
-  const ports = new Map(Object.entries(cluster.ports).map(([k, v]) => [v, k]));
-  const seen = new Map<string, string[]>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      const port = parseInt(local.split(':')[1], 16);
-      if (state === '0A' && ports.has(port)) seen.set(ports.get(port)!, [...(seen.get(ports.get(port)!) ?? []), local.split(':')[0]]);
+/** Every listening TCP socket of process `pid`, as `address:port` in /proc/net/tcp's hex form (0100007F is 127.0.0.1). */
+const listeners = (pid: string) => {
+  const inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    try {
+      return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+    } catch {
+      return undefined; // closed meanwhile
     }
-  }
-  for (const name of ports.values()) assert.deepEqual(seen.get(name), ['0100007F'], `${name} listeners`);
+  }));
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) => readFileSync(file, 'utf8').trim().split('\n').slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && inodes.has(f[9]))
+    .map((f) => `${f[1].split(':')[0]}:${parseInt(f[1].split(':')[1], 16)}`)).sort();
+};
+
+clusterTest('every component listens on 127.0.0.1 only, on its ports, and answers its health check', async (cluster) => {
+  const p = cluster.ports;
+  const running = pids(cluster);
+  assert.deepEqual(listeners(running.etcd), [`0100007F:${p.ETCD_PORT}`, `0100007F:${p.ETCD_PEER_PORT}`].sort());
+  assert.deepEqual(listeners(running['kube-apiserver']), [`0100007F:${p.APISERVER_PORT}`]);
+  assert.deepEqual(listeners(running['kube-controller-manager']), [`0100007F:${p.CONTROLLER_MANAGER_PORT}`]);
+  assert.deepEqual(listeners(running['kube-scheduler']), [`0100007F:${p.SCHEDULER_PORT}`]);
   assert.equal((await fetch(`http://127.0.0.1:${cluster.ports.ETCD_PORT}/health`)).status, 200);
   assert.equal((await cluster.kubectl(['get', '--raw', '/readyz'])).stdout, 'ok');
   assert.equal(await insecureGet(`https://127.0.0.1:${cluster.ports.CONTROLLER_MANAGER_PORT}/healthz`), 200);
