@@ -1,8 +1,8 @@
-# The control plane's four processes (sourced by up.sh): command lines, health checks, and a
-# start that reuses a healthy process whose command line and input files are unchanged.
+# The control plane's four processes (sourced by up.sh and down.sh): command lines, health checks, start and stop.
 #
-# Each *_cmd fills CMD. Flags follow kubeadm's static pods, all bound to 127.0.0.1; see
-# ../shared/k8s/README.md for why each one is there.
+# A start reuses a healthy process whose command line and input files are unchanged. Each *_cmd
+# fills CMD. Flags follow kubeadm's static pods, all bound to 127.0.0.1; the README beside the
+# shared binaries (../shared/k8s/README.md) says why each one is there.
 
 # Sidecar containers (restartPolicy: Always on an init container) are alpha in 1.28: without the
 # gate the API server drops the field, and the scheduler would not count their requests.
