@@ -42,6 +42,12 @@ export interface NodeHost {
 export interface NodeSide {
   /** Mirror pods: `mirrorFor(staticPod)` for the status sink; `replaceAll` / `observe` for the API pod source. */
   mirrorPods: MirrorPods;
+  /**
+   * Where the mirror pods in the API come from: `subscribe` is handed a callback for the whole set
+   * of this node's mirror pods each time it changes (the API pod source's watch). Called before
+   * start(); without it, the node side lists this node's pods every 5 s itself.
+   */
+  useMirrorPodFeed(subscribe: (cb: (mirrorPods: V1Pod[]) => void) => void): void;
   events: ApiEventSink;
   nodeStatus: NodeStatusController;
   lease: NodeLeaseController;
@@ -108,10 +114,14 @@ export function createNodeSide(o: NodeSideOptions, client: KubeClient, host: Nod
     clock,
     logger,
   });
-  const lister = new MirrorPodLister({ pods: client.pods, nodeName, mirrorPods, clock, logger });
+  let lister: MirrorPodLister | undefined = new MirrorPodLister({ pods: client.pods, nodeName, mirrorPods, clock, logger });
 
   return {
     mirrorPods,
+    useMirrorPodFeed(subscribe) {
+      lister = undefined;
+      subscribe((pods) => mirrorPods.replaceAll(pods));
+    },
     events,
     nodeStatus,
     lease,
@@ -138,12 +148,12 @@ export function createNodeSide(o: NodeSideOptions, client: KubeClient, host: Nod
       });
       nodeStatus.start();
       mirrorPods.start();
-      lister.start();
+      lister?.start();
       // kubelet enforceNodeAllocatableCgroups: the kubepods cgroup holds allocatable (src/node/cgroups-fs.ts).
       if (o.cgroupsPerQos) events.nodeEvent('Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods');
     },
     stop() {
-      lister.stop();
+      lister?.stop();
       mirrorPods.stop();
       lease.stop();
       nodeStatus.stop();

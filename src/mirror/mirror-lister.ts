@@ -1,8 +1,8 @@
 // Stand-in until the API pod source feeds mirror pods from its watch: lists this node's pods every few seconds and hands the mirror pods to MirrorPods.
 //
-// To replace it, have the pod source call `mirrorPods.replaceAll(pods)` with its first list and
-// `mirrorPods.observe(type, pod)` for each watch event of a pod with the config.mirror annotation,
-// and stop starting this lister (src/cli/cluster-node.ts).
+// The API pod source replaces it through NodeSide.useMirrorPodFeed (src/cli/cluster-node.ts): it
+// hands over the whole set of this node's mirror pods each time it changes (MirrorPods.replaceAll);
+// `MirrorPods.observe(type, pod)` takes single watch events after a first full set.
 import type { Logger } from 'pino';
 import { Periodic, type Clock } from '../clock.js';
 import type { PodsClient } from '../kubeclient/types.js';

@@ -80,4 +80,19 @@ describe('the node side assembled (cluster-node.ts)', () => {
     }
     side.stop();
   });
+
+  it('with a mirror pod feed (the API pod source), it lists nothing itself and follows the feed', async () => {
+    const { clock, kube, side } = setup();
+    let feed: ((pods: V1Pod[]) => void) | undefined;
+    side.useMirrorPodFeed((cb) => (feed = cb));
+    await side.start();
+    await clock.advance(6_000);
+    for (let i = 0; i < 4; i++) await flush();
+    assert.equal(kube.callsOf('pods', 'list').length, 0);
+    assert.equal(kube.pods.get('default', 'web-n1'), undefined, 'nothing made before the feed\'s first set');
+    feed!([]);
+    await side.mirrorPods.reconcile();
+    assert.ok(kube.pods.get('default', 'web-n1'));
+    side.stop();
+  });
 });
