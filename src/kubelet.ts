@@ -135,8 +135,10 @@ export class Kubelet {
    */
   private handle(update: PodUpdate): void {
     const { workers, logger, podConfig } = this.parts;
+    // A status-only change is mostly our own status write coming back from the API: not news.
+    const log = update.op === 'RECONCILE' ? logger.debug.bind(logger) : logger.info.bind(logger);
     for (const pod of update.pods) {
-      logger.info({ op: update.op, source: update.source, pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: pod.metadata?.uid }, 'pod update');
+      log({ op: update.op, source: update.source, pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: pod.metadata?.uid }, 'pod update');
     }
     const admission = this.admission;
     if (update.op === 'ADD') {
