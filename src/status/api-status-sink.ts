@@ -104,7 +104,10 @@ export class ApiStatusSink implements StatusSink {
       clearTimeout(r.recheck);
     }
     this.queue.clear();
-    await this.queue.onIdle();
+    // A write in flight gets a moment to land; an API server that is away must not hold up shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue.onIdle(), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
   }
 
   podStatusChanged(pod: V1Pod, status: V1PodStatus): void {

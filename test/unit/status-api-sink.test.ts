@@ -181,6 +181,21 @@ describe('API status sink: writes', () => {
   });
 });
 
+describe('API status sink: shutdown', () => {
+  it('stop() does not wait for a write the API server never answers', async () => {
+    const h = harness();
+    h.hold(); // never released
+    h.sink.podStatusChanged(h.create('web'), running());
+    await until('the write in flight', () => h.maxInFlight() === 1);
+    const t0 = Date.now();
+    await h.sink.stop();
+    assert.ok(Date.now() - t0 < 3000, `stop took ${Date.now() - t0} ms`);
+    h.sink.podStatusChanged(h.create('late'), running());
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(h.maxInFlight(), 1, 'nothing new goes out once stopped');
+  });
+});
+
 describe('API status sink: vanished and recreated pods', () => {
   it('404: the pod is gone from the API; no more writes for it, and it is forgotten once its worker is done', async () => {
     const h = harness();
