@@ -66,7 +66,13 @@ export async function freePort(): Promise<number> {
  * `kubeletConfig` gives the text of a --config file (written next to the manifest dir, given its path and
  * port): the agent then gets --config instead of --pod-manifest-path and --read-only-port.
  */
-export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
+export async function startAgent(opts: {
+  name: string;
+  /** More flags; a function gets the node name first (to mint a --kubeconfig for it, say). */
+  extraArgs?: string[] | ((nodeName: string) => string[] | Promise<string[]>);
+  endpoint?: string;
+  kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string;
+}): Promise<Agent> {
   const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
@@ -81,6 +87,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
   const configFile = path.join(base, 'config.yaml');
   if (opts.kubeletConfig) writeFileSync(configFile, opts.kubeletConfig({ manifestDir, port }));
   const sourceAndPort = opts.kubeletConfig ? ['--config', configFile] : ['--pod-manifest-path', manifestDir, '--read-only-port', String(port)];
+  const extraArgs = typeof opts.extraArgs === 'function' ? await opts.extraArgs(nodeName) : opts.extraArgs ?? [];
 
   const launch = async () => {
     const args = [
@@ -93,7 +100,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
       '--file-check-frequency', '2s',
       '--log-format', 'json',
       '--log-level', 'debug',
-      ...(opts.extraArgs ?? []),
+      ...extraArgs,
     ];
     child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
