@@ -30,8 +30,8 @@ export interface FileSourceOptions {
 /** Why a pass runs: a watch event (keep a file's last good version) or the periodic re-list (the file as it is). */
 type Trigger = 'watch' | 'relist';
 
-/** A file's last read: its digest ('too-large' when it was not read), pods and errors. */
-interface Parsed { digest: string; pods: V1Pod[]; errors: ManifestError[] }
+/** A file's last read: its stat stamp, its digest ('too-large' when it was not read), pods and errors. */
+interface Parsed { stamp: string; digest: string; pods: V1Pod[]; errors: ManifestError[] }
 
 /** A file whose last read gave errors: when, and whether a watch event has already had it read again. */
 interface Failing { at: number; retried: boolean }
@@ -139,17 +139,19 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
       if (mustRead(path)) {
         let file;
         try {
-          file = await readManifestFile(path);
+          file = await readManifestFile(path, parsed?.stamp);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-          file = { error: truncate(`cannot read: ${String(err)}`) };
+          file = { error: truncate(`cannot read: ${String(err)}`), stamp: '' };
         }
-        const digest = 'text' in file ? file.digest : 'error' in file ? `error:${file.error}` : 'too-large';
+        const digest = 'unchanged' in file ? parsed!.digest : 'text' in file ? file.digest : 'error' in file ? `error:${file.error}` : 'too-large';
         if (parsed?.digest !== digest) {
           const result = 'text' in file ? parseManifest(file.text, { path, nodeName }) : { pods: [], errors: [{ source: FILE_SOURCE, path, message: 'error' in file ? file.error : TOO_LARGE_MESSAGE }] };
-          parsed = { digest, ...result };
+          parsed = { stamp: file.stamp, digest, ...result };
           parsedByPath.set(path, parsed);
           fresh = true;
+        } else {
+          parsed!.stamp = file.stamp;
         }
         noteRead(path, trigger, parsed.errors.length > 0);
       }

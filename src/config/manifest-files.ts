@@ -13,26 +13,35 @@ import type { SourceLogger } from './types.js';
  */
 export const MAX_MANIFEST_BYTES = 1536 * 1024;
 
-/** A file's bytes and their digest, or that it is over the limit (then it was not read). */
-export type ManifestFile = { text: string; digest: string } | { tooLarge: true };
+/**
+ * A file's bytes and their digest, or that it is over the limit (then it was not read), or that
+ * it is unchanged since the read that gave `stamp`. The stamp is the inode, size, modification
+ * and change times: a file rewritten in place changes its ctime, which no one can set back.
+ */
+export type ManifestFile = ({ text: string; digest: string } | { tooLarge: true } | { unchanged: true }) & { stamp: string };
 
 export const TOO_LARGE_MESSAGE = `file is too large: a manifest may have at most ${MAX_MANIFEST_BYTES} bytes (1.5 MiB); not read`;
 
 /**
  * Reads at most MAX_MANIFEST_BYTES: the size is checked first, and the read stops one byte past
- * the limit, so a file that grows between the two is still not read whole.
+ * the limit, so a file that grows between the two is still not read whole. A file whose stamp is
+ * `known` is not read again: the periodic re-list would otherwise read and hash every file, and
+ * a megabyte of garbage per file and period only goes at the next full collection.
  */
-export async function readManifestFile(path: string): Promise<ManifestFile> {
+export async function readManifestFile(path: string, known?: string): Promise<ManifestFile> {
   const fh = await open(path, 'r');
   try {
-    const { size } = await fh.stat();
-    if (size > MAX_MANIFEST_BYTES) return { tooLarge: true };
+    const st = await fh.stat({ bigint: true });
+    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    if (stamp === known) return { unchanged: true, stamp };
+    const size = Number(st.size);
+    if (size > MAX_MANIFEST_BYTES) return { tooLarge: true, stamp };
     // Sized by the stat, one byte more to see growth; grown (never past the limit) if the file grew.
     let buf = Buffer.allocUnsafe(size + 1);
     let n = 0;
     for (;;) {
       if (n === buf.length) {
-        if (n > MAX_MANIFEST_BYTES) return { tooLarge: true };
+        if (n > MAX_MANIFEST_BYTES) return { tooLarge: true, stamp };
         const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_MANIFEST_BYTES + 1));
         buf.copy(bigger, 0, 0, n);
         buf = bigger;
@@ -43,7 +52,7 @@ export async function readManifestFile(path: string): Promise<ManifestFile> {
     }
     const bytes = buf.subarray(0, n);
     // The digest, not the text, is what later passes compare, so no copy of a file is kept for that.
-    return { text: bytes.toString('utf8'), digest: createHash('sha256').update(bytes).digest('hex') };
+    return { text: bytes.toString('utf8'), digest: createHash('sha256').update(bytes).digest('hex'), stamp };
   } finally {
     await fh.close();
   }

@@ -144,7 +144,7 @@ function settledBefore(doc: CST.Document | undefined): number {
 }
 
 /** The first prefix tried for a long text, then four times longer each time. */
-const PREFIX_CHARS = 64 * 1024;
+const PREFIX_CHARS = 16 * 1024;
 
 /**
  * The documents of a text, in order, up to the first error: the document it is in carries it
