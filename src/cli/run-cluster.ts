@@ -8,7 +8,11 @@ import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
 import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import type { PodCache } from '../pleg/cache.js';
+import type { PodWorkers } from '../podworker/workers.js';
+import type { StatusManager } from '../status/manager.js';
 import { createNodeSide, type NodeHost, type NodeSide } from './cluster-node.js';
+import { createClusterPods } from './cluster-pods.js';
 import type { RunOptions } from './flags.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
@@ -16,6 +20,11 @@ export interface ClusterHost extends NodeHost {
   nodeName: string;
   hostIP: string;
   logger: Logger;
+  // Pods side: the status writer hears the status manager; what runs comes from workers and runtime.
+  // Node side (NodeHost): the runtime, PLEG, recorder, workers and pod config, the node's resources.
+  statusManager: Pick<StatusManager, 'addSink'>;
+  workers: Pick<PodWorkers, 'state' | 'uids'>;
+  cache: Pick<PodCache, 'get'>;
 }
 
 export interface ClusterMode {
@@ -53,7 +62,14 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   }
   host.logger.info({ server: client.server, nodeName: host.nodeName }, 'cluster mode: joining the API server');
   const sources: PodSource[] = [];
+  // Pods side (cluster-pods.ts): the API's pods bound to this node, their status back to pods/status.
+  const pods = createClusterPods(client, host);
+  sources.push(pods.source);
+  // Node side (cluster-node.ts): Node, Lease, events; its mirror pods come from the pod source's
+  // watch, and a static pod's status goes to its mirror pod.
   const node = createNodeSide(o, client, host);
+  node.useMirrorPodFeed((cb) => pods.onMirrorPods(cb));
+  pods.setMirrorPodLookup((staticPod) => node.mirrorPods.mirrorFor(staticPod));
   return {
     client,
     sources,
@@ -63,6 +79,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
     },
     stop: async () => {
       node.stop();
+      await pods.stop();
       client.close();
     },
   };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { CoordinationV1Api, type CoreV1Event, type V1Node } from '@kubernetes/client-node';
 import { freePort, podYaml, startAgent, type Agent } from '../support/agent.js';
-import { clusterTest, uniqueName, type Cluster } from '../support/cluster.js';
+import { clusterTest, type Cluster } from '../support/cluster.js';
 
 const ready = (n: V1Node | undefined) => n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
@@ -16,17 +16,18 @@ after(async () => cleanup?.());
 
 function joinedAgent(cluster: Cluster) {
   shared ??= (async () => {
-    const nodeName = uniqueName('e2e-node');
     // The credentials live as long as the file's agent, not one test: their clean-up runs with the agent's.
     const removeCredentials: Array<() => unknown> = [];
-    const kubeconfig = await cluster.mintNodeKubeconfig({ after: (fn: () => unknown) => removeCredentials.push(fn) } as never, nodeName);
     const port = await freePort();
     const started = Date.now();
     const agent = await startAgent({
       name: 'cluster-node',
-      nodeName,
-      extraArgs: ['--kubeconfig', kubeconfig, '--port', String(port), '--node-labels', 'example.com/pool=e2e', '--node-lease-duration-seconds', '12'],
+      extraArgs: async (name) => [
+        '--kubeconfig', await cluster.mintNodeKubeconfig({ after: (fn: () => unknown) => removeCredentials.push(fn) } as never, name),
+        '--port', String(port), '--node-labels', 'example.com/pool=e2e', '--node-lease-duration-seconds', '12',
+      ],
     });
+    const nodeName = agent.nodeName;
     cleanup = async () => {
       await agent.cleanup();
       await cluster.core.deleteNode({ name: nodeName }).catch(() => undefined);
@@ -93,7 +94,7 @@ clusterTest('the agent registers its Node, Ready, with the kubelet\'s status; ku
   const describe = await cluster.kubectl(['describe', 'node', nodeName]);
   assert.equal(describe.code, 0, describe.stderr);
   assert.match(describe.stdout, /Ready\s+True\s.*KubeletReady\s+kubelet is posting ready status/);
-  assert.match(describe.stdout, /HolderIdentity:\s+e2e-node-/);
+  assert.match(describe.stdout, new RegExp(`HolderIdentity:\\s+${nodeName}`));
   await cluster.waitFor('the Starting and condition events in describe node', async () => {
     const out = (await cluster.kubectl(['describe', 'node', nodeName])).stdout;
     return /Starting\s+.*kubelet\s+Starting kubelet\./.test(out) && /NodeHasSufficientMemory\s+.*Node \S+ status is now: NodeHasSufficientMemory/.test(out);
@@ -116,7 +117,7 @@ clusterTest('the Lease in kube-node-lease is held by the node, owned by its Node
   }, 20_000);
 });
 
-clusterTest('a static pod gets its mirror pod (config.mirror, the Node as owner), made again when kubectl deletes it, removed with the manifest', async (cluster) => {
+clusterTest('a static pod gets its mirror pod (config.mirror, the Node as owner) showing its status, made again when kubectl deletes it, removed with the manifest', async (cluster) => {
   const { agent, nodeName } = await joinedAgent(cluster);
   const name = `mirror-${nodeName}`;
   agent.writeManifest('mirror.yaml', podYaml('mirror', `
@@ -136,6 +137,13 @@ clusterTest('a static pod gets its mirror pod (config.mirror, the Node as owner)
   assert.equal(mirror.spec?.nodeName, nodeName);
   assert.equal(mirror.spec?.containers[0]?.image, 'busybox:1.36');
 
+  // The pods side's status writer sends the static pod's status to its mirror pod.
+  const withStatus = await cluster.waitFor('the mirror pod Running with the static pod\'s status', async () => {
+    const p = await read();
+    return p?.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready ? p : undefined;
+  });
+  assert.match(withStatus.status?.containerStatuses?.[0]?.containerID ?? '', /^containerd:\/\//);
+  assert.equal(withStatus.status?.hostIP, (await cluster.core.readNode({ name: nodeName })).status?.addresses?.find((x) => x.type === 'InternalIP')?.address);
   const del = await cluster.kubectl(['delete', 'pod', name, '--wait=true', '--timeout=60s']);
   assert.equal(del.code, 0, del.stderr);
   const again = await cluster.waitFor('the mirror pod made again', async () => {
