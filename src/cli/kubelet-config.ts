@@ -62,12 +62,15 @@ const SUPPORTED: Record<string, Field> = {
   nodeLeaseDurationSeconds: { option: 'nodeLeaseDurationSeconds', kind: 'count', zeroUnset: true },
   kubeAPIQPS: { option: 'kubeApiQps', kind: 'int' },
   kubeAPIBurst: { option: 'kubeApiBurst', kind: 'count', zeroUnset: true },
+  port: { option: 'port', kind: 'port', zeroUnset: true },
+  eventRecordQPS: { option: 'eventQps', kind: 'count' },
+  eventBurst: { option: 'eventBurst', kind: 'count', zeroUnset: true },
 };
 
 /** Every other field of v1beta1 KubeletConfiguration (staging/src/k8s.io/kubelet/config/v1beta1/types.go). */
-const KNOWN = new Set(`enableServer port tlsCertFile tlsPrivateKeyFile tlsCipherSuites tlsCurvePreferences
+const KNOWN = new Set(`enableServer tlsCertFile tlsPrivateKeyFile tlsCipherSuites tlsCurvePreferences
   tlsMinVersion rotateCertificates serverTLSBootstrap authentication authorization registryPullQPS registryBurst
-  imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist eventRecordQPS eventBurst
+  imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist
   enableDebuggingHandlers enableContentionProfiling healthzPort healthzBindAddress oomScoreAdj
   streamingConnectionIdleTimeout
   imageMinimumGCAge imageMaximumGCAge imageGCHighThresholdPercent imageGCLowThresholdPercent volumeStatsAggPeriod

@@ -147,7 +147,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
   let cluster: ClusterMode | undefined;
   if (o.kubeconfig) {
     const { createClusterMode } = await import('./run-cluster.js');
-    cluster = await createClusterMode(o, { nodeName, hostIP, logger, statusManager, workers, cache });
+    cluster = await createClusterMode(o, {
+      nodeName, hostIP, logger, statusManager, workers, cache, cri, pleg, recorder, podConfig,
+      resources: node.resources,
+      appArmorEnabled: node.container.appArmorEnabled === true,
+    });
   }
   if (o.kubeconfig && !cluster) {
     cri.close();
@@ -283,12 +287,12 @@ async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
     appArmorEnabled,
   };
   const sandbox = { policy, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
-  // What pods are admitted against: the kubelet's own node labels, the same allocatable (pods is --max-pods).
+  // What pods are admitted against: the kubelet's own node labels and --node-labels, the same allocatable (pods is --max-pods).
   const admission: AdmissionNode = {
     name: nodeName,
-    labels: defaultNodeLabels(nodeName),
+    labels: { ...defaultNodeLabels(nodeName), ...o.nodeLabels },
     allocatable: resources.admission,
     sysctls,
   };
-  return { container, sandbox, podCgroups, admission };
+  return { container, sandbox, podCgroups, admission, resources };
 }

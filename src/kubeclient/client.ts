@@ -24,6 +24,14 @@ export interface KubeClientOptions {
   burst: number;
   /** Deadline of one request (watches excepted). */
   requestTimeoutMs?: number;
+  /**
+   * Deadline of a Node or Lease write (kubelet: the heartbeat client's timeout, the smaller of
+   * --node-status-update-frequency and the lease duration); default requestTimeoutMs.
+   */
+  heartbeatTimeoutMs?: number;
+  /** --event-qps / --event-burst: events have their own client and limit, as the kubelet's (0: client-go's 5 and 10). */
+  eventQps?: number;
+  eventBurst?: number;
 }
 
 /** What a kubeconfig gives: the server and the material for one TLS agent. */
@@ -94,7 +102,9 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
   const limited = configuration(creds, o.qps > 0 ? new TokenBucket(o.qps, o.burst) : undefined, timeoutMs);
   // kubelet: the heartbeat client (Node status, Lease) has no QPS limit, so a busy agent never
   // delays the writes that keep its node Ready.
-  const heartbeat = configuration(creds, undefined, timeoutMs);
+  const heartbeat = configuration(creds, undefined, o.heartbeatTimeoutMs ?? timeoutMs);
+  const eventQps = o.eventQps ?? 50;
+  const eventsApi = new CoreV1Api(configuration(creds, new TokenBucket(eventQps || 5, (o.eventBurst ?? 100) || 10), timeoutMs));
   const core = new CoreV1Api(limited);
   const coreHeartbeat = new CoreV1Api(heartbeat);
   const coordination = new CoordinationV1Api(heartbeat);
@@ -132,8 +142,8 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
       update: (body) => call(() => coordination.replaceNamespacedLease({ namespace: body.metadata!.namespace!, name: body.metadata!.name!, body })),
     },
     events: {
-      create: (body) => call(() => core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body })),
-      patch: (namespace, name, body) => call(() => core.patchNamespacedEvent({ namespace, name, body }, strategic)),
+      create: (body) => call(() => eventsApi.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body })),
+      patch: (namespace, name, body) => call(() => eventsApi.patchNamespacedEvent({ namespace, name, body }, strategic)),
     },
     serviceAccounts: {
       createToken: (namespace, name, body) => call(() => core.createNamespacedServiceAccountToken({ namespace, name, body })),

@@ -196,7 +196,8 @@ export class FakeKube {
         get: (n) => this.op('nodes', 'get', n, undefined, () => mustGet(this.nodes, undefined, n)) as never,
         create: (node) => this.op('nodes', 'create', node.metadata?.name, node, () => create(this.nodes, node as Obj)) as never,
         patch: (n, p) => this.op('nodes', 'patch', n, p, () => merge(this.nodes, undefined, n, p as Obj)) as never,
-        patchStatus: (n, p) => this.op('nodes', 'patchStatus', n, p, () => merge(this.nodes, undefined, n, p as Obj, 'status')) as never,
+        // nodes/status may change metadata too (the kubelet puts labels back through it).
+        patchStatus: (n, p) => this.op('nodes', 'patchStatus', n, p, () => merge(this.nodes, undefined, n, p as Obj)) as never,
         watch: watchOf(this.nodes) as never,
       },
       leases: {
@@ -246,11 +247,30 @@ export class FakeKube {
   }
 }
 
-/** A merge of plain objects (arrays and scalars replace), close enough to a strategic merge for the fakes' tests. */
+/**
+ * A merge of plain objects, close enough to a strategic merge for the fakes' tests: scalars
+ * replace, null deletes, lists of objects keyed by `type` (conditions, addresses) merge by it, a
+ * `{$patch: 'replace'}` element makes its list replace, other lists replace.
+ */
 function deepMerge(a: unknown, b: unknown): unknown {
   if (b === null) return undefined;
-  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || Array.isArray(b)) return b;
+  if (Array.isArray(b)) return mergeList(a, b);
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || b instanceof Date) return b;
   const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
   for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+function mergeList(a: unknown, b: unknown[]): unknown[] {
+  const isDirective = (x: unknown) => (x as { $patch?: string } | null)?.$patch === 'replace';
+  if (b.some(isDirective)) return b.filter((x) => !isDirective(x));
+  const keyed = (l: unknown[]) => l.length > 0 && l.every((x) => typeof (x as { type?: unknown } | null)?.type === 'string');
+  if (!Array.isArray(a) || !keyed(b) || (a.length > 0 && !keyed(a))) return b;
+  const out = [...a] as Array<{ type: string }>;
+  for (const item of b as Array<{ type: string }>) {
+    const i = out.findIndex((x) => x.type === item.type);
+    if (i >= 0) out[i] = deepMerge(out[i], item) as { type: string };
+    else out.push(item);
+  }
   return out;
 }
