@@ -52,6 +52,10 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const hostIP = nodeIPOf(o.nodeIp);
   // Served at /metrics; the parts only count and observe, the gauges are read when scraped.
   const metrics = createMetricsRegistry();
+  // Cluster mode's modules (client-node above all) take seconds to load: start now, use below.
+  const clusterModule = o.kubeconfig ? import('./run-cluster.js') : undefined;
+  // A failed load is reported where it is awaited; until then it must not count as unhandled.
+  clusterModule?.catch(() => undefined);
 
   const cri = createCriClient({
     runtimeEndpoint: o.containerRuntimeEndpoint,
@@ -145,8 +149,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
   // Loaded only with --kubeconfig: client-node and the cluster parts cost a static-only agent ~76 MB of RSS.
   let cluster: ClusterMode | undefined;
-  if (o.kubeconfig) {
-    const { createClusterMode } = await import('./run-cluster.js');
+  if (clusterModule) {
+    const { createClusterMode } = await clusterModule;
     cluster = await createClusterMode(o, {
       nodeName, hostIP, logger, statusManager, workers, cache, cri, pleg, recorder, podConfig,
       resources: node.resources,
