@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDescribeCommand } from './describe.js';
 import { registerGetCommand } from './get.js';
 import { registerLogsCommand } from './logs.js';
+import { registerTraceCommand } from './trace.js';
 import { addRunOptions, type RunOptions } from './flags.js';
 import { runAgent } from './run.js';
 
@@ -15,13 +16,14 @@ export function buildProgram(): Command {
       'after',
       `
 Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
-Client commands (get, describe, logs) talk to a running agent through its read-only port.
+Client commands (get, describe, logs, trace) talk to a running agent through its read-only port.
 
 Examples:
   mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock
   mini-kubelet get pods -w
   mini-kubelet describe pod web
-  mini-kubelet logs web -f`,
+  mini-kubelet logs web -f
+  mini-kubelet trace web -f`,
     );
   addRunOptions(program).action(async (opts: RunOptions) => {
     await runAgent(opts);
@@ -29,6 +31,7 @@ Examples:
   registerGetCommand(program);
   registerDescribeCommand(program);
   registerLogsCommand(program);
+  registerTraceCommand(program);
   return program;
 }
 

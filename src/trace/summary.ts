@@ -61,12 +61,14 @@ export function callAnswer(method: keyof CriRuntime, value: unknown): string {
       return s.state === 'CONTAINER_EXITED' ? `${s.state} exit ${s.exitCode}${s.reason ? ` (${s.reason})` : ''}` : s.state;
     }
     case 'listContainers':
-      return `${(value as Container[]).length} containers`;
+      return count((value as Container[]).length, 'container');
     case 'listPodSandbox':
-      return `${(value as PodSandbox[]).length} sandboxes`;
+      return count((value as PodSandbox[]).length, 'sandbox');
     case 'execSync':
       return `exit ${(value as ExecSyncResult).exitCode}`;
     default:
       return 'ok';
   }
 }
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : what.endsWith('x') ? 'es' : 's'}`;
