@@ -39,6 +39,9 @@ const TERMINATION_WORDS: Record<TerminationReason, string> = {
   orphaned: 'no source has the pod (orphaned)',
 };
 
+/** The step of a sync that reads the pod back after acting on it. */
+export const REINSPECT_STEP = 're-inspect the pod after acting on it';
+
 /** Pod status reason while the runtime cannot be reached or fails a sync (ours; the kubelet reports it on the Node). */
 export const RUNTIME_ERROR_REASON = 'RuntimeError';
 
@@ -113,7 +116,7 @@ export class KubeletPodSyncer implements PodSyncer {
     for (const [name, why] of result.waiting) reasons.set(name, why);
     this.reasons.set(uid, reasons);
 
-    const fresh = result.changed ? await inStep('re-inspect the pod after acting on it', () => this.opts.pleg.updatePod(uid)) : observed;
+    const fresh = result.changed ? await inStep(REINSPECT_STEP, () => this.opts.pleg.updatePod(uid)) : observed;
     const phase = await this.updateStatus(pod, fresh);
     const untilDeadline = activeDeadlineAt(pod, this.opts.statusManager.peekPodStatus(uid)?.startTime);
     const resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, untilDeadline === undefined ? Infinity : untilDeadline - clock());

@@ -8,8 +8,8 @@ export function bounded(text: string, max = MAX_TEXT): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** The first 13 characters of a CRI id, as crictl prints them. */
-export const shortId = (id: string | undefined): string => (id ?? '').replace(/^sha256:/, '').slice(0, 13);
+/** The first 13 characters of a CRI id, as crictl prints them; a plan's placeholder ("<new sandbox, ...>") whole. */
+export const shortId = (id: string | undefined): string => (id?.startsWith('<') ? id : (id ?? '').replace(/^sha256:/, '').slice(0, 13));
 
 type Args = readonly unknown[];
 
