@@ -208,6 +208,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     containerLogs: { pods: () => kubelet.pods(), observed: (uid) => cache.get(uid), podLogsDir: o.podLogsDir },
     events: (uid) => recorder.eventsFor(uid),
     trace: traces,
+    runtimePods: () => cache.uids().flatMap((uid) => cache.get(uid) ?? []),
     nodeName,
     metrics,
     summary: (opts) => stats.summary(opts),

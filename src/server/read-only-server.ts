@@ -1,4 +1,4 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, a pod's events and CRI trace, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, a pod's events and CRI trace, the runtime's pods, the live page (/ui/), container logs.
 import http from 'node:http';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,8 @@ import type { ContainerLogsView } from '../logs/locate.js';
 import { encodePodListJSON, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
 import { podTraceBody, serveTraceWatch, TRACE_PATH, type TraceView } from './trace-route.js';
+import { runtimePods, serveUI } from './ui-route.js';
+import type { ObservedPod } from '../runtime/types.js';
 import type { SummaryOptions } from '../stats/provider.js';
 import type { Summary } from '../stats/types.js';
 import type { PodViewSource, ServerLogger } from './types.js';
@@ -25,6 +27,8 @@ export interface ReadOnlyServerOptions {
   events?: (uid: string) => PodEvent[];
   /** The CRI calls made for each pod (trace/store.ts), served at /pods/<namespace>/<name>/trace. */
   trace?: TraceView;
+  /** What the runtime reports of each pod (the PLEG cache), served at /runtime/pods for the page at /ui/. */
+  runtimePods?: () => ObservedPod[];
   /** The node name, as the events' source host. */
   nodeName?: string;
   /**
@@ -94,7 +98,15 @@ function route(
     res.on('close', () => watches.delete(stop));
     return;
   }
+  if (url.pathname === '/ui' || url.pathname.startsWith('/ui/')) {
+    serveUI(res, url.pathname);
+    return;
+  }
   switch (url.pathname) {
+    case '/runtime/pods':
+      if (opts.runtimePods) sendJSON(res, 200, runtimePods(opts.runtimePods()));
+      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
     case '/healthz': {
       // The kubelet's healthz answers a bare "ok", and the failing check's message otherwise.
       const h = source.healthz();
