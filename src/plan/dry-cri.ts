@@ -7,7 +7,7 @@ import { status as Status } from '@grpc/grpc-js';
 import { criError } from '../cri/errors.js';
 import { criRequest } from '../cri/requests.js';
 import type {
-  Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, CriRuntime, Image, ImageSpec, PodSandbox,
+  AuthConfig, Container, ContainerConfig, ContainerFilter, ContainerState, ContainerStatus, CriRuntime, Image, ImageSpec, PodSandbox,
   PodSandboxConfig, PodSandboxFilter, PodSandboxStatus, StringMap,
 } from '../cri/types.js';
 import { CONTAINER_TYPE_LABEL } from '../runtime/labels.js';
@@ -235,7 +235,7 @@ export class DryRunCri implements CriRuntime {
     this.write('stopPodSandbox', [id], undefined);
   }
 
-  async pullImage(image: ImageSpec, auth?: undefined, sandboxConfig?: PodSandboxConfig): Promise<string> {
+  async pullImage(image: ImageSpec, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string> {
     const id = `<id of ${image.image} once pulled>`;
     this.pulled.set(image.image, { id, repoTags: [image.image], repoDigests: [], size: 0, username: '', pinned: false });
     return this.write('pullImage', [image, auth, sandboxConfig], id);
