@@ -139,7 +139,7 @@ export function addRunOptions(program: Command): Command {
     .addOption(duration('--minimum-container-ttl-duration <duration>', 'a dead container younger than this (since its creation) is not garbage-collected', '0s'))
     .option('--maximum-dead-containers-per-container <n>', 'dead instances kept per pod and container name, newest first (negative: no limit)', signedInt, 1)
     .option('--maximum-dead-containers <n>', 'dead instances kept on the whole node: each pod and container name is cut to an equal share, then the oldest go (negative: no limit)', signedInt, -1)
-    .option('--read-only-port <port>', 'read-only HTTP port: /healthz, /pods (and ?watch=true), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, pod events and container logs (0 disables)', int, 10255)
+    .option('--read-only-port <port>', 'read-only HTTP port: /healthz, /pods (and ?watch=true), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, pod events, pod CRI traces, /runtime/pods, the live page /ui/ and container logs (0 disables)', int, 10255)
     .option('--port <port>', 'the kubelet port the Node advertises (status.daemonEndpoints) for the API server to reach it; mini-kubelet does not serve that API yet', port, 10250)
     .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])

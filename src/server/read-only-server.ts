@@ -1,5 +1,6 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, a pod's events, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, a pod's events and CRI trace, the runtime's pods, the live page (/ui/), container logs.
 import http from 'node:http';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
 import { CONTAINER_LOGS_PREFIX, serveContainerLogs } from '../logs/http.js';
@@ -7,6 +8,9 @@ import type { ContainerLogsView } from '../logs/locate.js';
 import { truncate } from '../bounded.js';
 import { encodePodListJSON, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
+import { podTraceBody, serveTraceWatch, TRACE_PATH, type TraceView } from './trace-route.js';
+import { runtimePods, serveUI } from './ui-route.js';
+import type { ObservedPod } from '../runtime/types.js';
 import type { SummaryOptions } from '../stats/provider.js';
 import type { Summary } from '../stats/types.js';
 import type { PodViewSource, ServerLogger } from './types.js';
@@ -22,6 +26,10 @@ export interface ReadOnlyServerOptions {
   logger: ServerLogger;
   /** A pod's events by UID (EventRecorder.eventsFor), served at /pods/<namespace>/<name>/events. */
   events?: (uid: string) => PodEvent[];
+  /** The CRI calls made for each pod (trace/store.ts), served at /pods/<namespace>/<name>/trace. */
+  trace?: TraceView;
+  /** What the runtime reports of each pod (the PLEG cache), served at /runtime/pods for the page at /ui/. */
+  runtimePods?: () => ObservedPod[];
   /** The node name, as the events' source host. */
   nodeName?: string;
   /**
@@ -91,7 +99,15 @@ function route(
     res.on('close', () => watches.delete(stop));
     return;
   }
+  if (url.pathname === '/ui' || url.pathname.startsWith('/ui/')) {
+    serveUI(res, url.pathname);
+    return;
+  }
   switch (url.pathname) {
+    case '/runtime/pods':
+      if (opts.runtimePods) sendJSON(res, 200, runtimePods(opts.runtimePods()));
+      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
     case '/healthz': {
       // The kubelet's healthz answers a bare "ok", and the failing check's message otherwise.
       const h = source.healthz();
@@ -129,19 +145,39 @@ function route(
       // /pods/<namespace>/<name>/events: what `describe pod` shows under Events, as a core/v1 EventList.
       const m = /^\/pods\/([^/]+)\/([^/]+)\/events$/.exec(url.pathname);
       if (m && opts.events) {
-        const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
-        const pod = source.pods().find((p) => (p.metadata?.namespace ?? 'default') === namespace && p.metadata?.name === name);
-        if (!pod) {
-          sendJSON(res, 404, statusBody(404, 'NotFound', `pods "${name}" not found`));
-          return;
-        }
+        const pod = podNamed(res, source, m);
+        if (!pod) return;
         const items = opts.events(pod.metadata?.uid ?? '').map((e) => toCoreEvent(e, opts.nodeName));
         sendJSON(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items });
+        return;
+      }
+      // /pods/<namespace>/<name>/trace: the CRI calls made for the pod, with ?watch=true a stream of new ones.
+      const t = TRACE_PATH.exec(url.pathname);
+      if (t && opts.trace) {
+        const pod = podNamed(res, source, t);
+        if (!pod) return;
+        const uid = pod.metadata?.uid ?? '';
+        const after = Math.max(0, Number(url.searchParams.get('since') ?? 0) || 0);
+        if (isWatch(url)) {
+          const stop = serveTraceWatch(res, opts.trace, uid, after);
+          watches.add(stop);
+          res.on('close', () => watches.delete(stop));
+          return;
+        }
+        sendJSON(res, 200, podTraceBody(pod, opts.trace.entries(uid, after)));
         return;
       }
       sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     }
   }
+}
+
+/** The pod a /pods/<namespace>/<name>/... path names, or undefined after answering 404. */
+function podNamed(res: http.ServerResponse, source: PodViewSource, m: RegExpExecArray): V1Pod | undefined {
+  const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+  const pod = source.pods().find((p) => (p.metadata?.namespace ?? 'default') === namespace && p.metadata?.name === name);
+  if (!pod) sendJSON(res, 404, statusBody(404, 'NotFound', `pods "${name}" not found`));
+  return pod;
 }
 
 /** The registry's text, collected now (the gauges read the cache and the process at this moment). */

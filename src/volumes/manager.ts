@@ -15,10 +15,11 @@ import { DEFAULT_MODE, downwardAPIPayload, projectedPayload, type DownwardAPISou
 import { setUpEmptyDir } from './empty-dir.js';
 import { unsupportedVolume, VolumeError } from './errors.js';
 import { setUpHostPath } from './host-path.js';
-import { ETC_HOSTS, makeHostsMount } from './hosts-file.js';
+import { ETC_HOSTS, hostsFileSpec, hostsMount, makeHostsMount } from './hosts-file.js';
 import * as layout from './layout.js';
 import { SystemMounter, type Mounter } from './mounter.js';
 import { absoluteMountPath, makeVolumeMounts, type MountableVolume } from './mounts.js';
+import { checkSubPath, prepareSubPath } from './subpath.js';
 import { setVolumeOwnership } from './ownership.js';
 
 export { VolumeError } from './errors.js';
@@ -54,6 +55,26 @@ export interface HostVolumeManagerOptions {
   logger?: Logger;
 }
 
+/** What making a container's mounts does on the host: the agent's effects act, plan's only describe. */
+interface MountEffects {
+  subPath(volumePath: string, subPath: string, mountName: string, containerName: string): Promise<string>;
+  hostsFile(file: string): Promise<Mount>;
+  terminationLog(file: string): Promise<void>;
+}
+
+/** Tries every volume of the pod and reports every failure at once, as the volume manager's SetUp errors. */
+async function eachVolume(pod: V1Pod, fn: (v: V1Volume) => Promise<void>): Promise<void> {
+  const failures: string[] = [];
+  for (const v of pod.spec?.volumes ?? []) {
+    try {
+      await fn(v);
+    } catch (err) {
+      failures.push(`MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (failures.length) throw new VolumeError(failures.join('; '));
+}
+
 export class HostVolumeManager implements VolumeManager {
   private readonly mounter: Mounter;
   private readonly clock: () => number;
@@ -73,35 +94,71 @@ export class HostVolumeManager implements VolumeManager {
   /** WaitForAttachAndMount, reduced to set-up: every volume is tried, every failure reported. */
   async setUpPod(pod: V1Pod): Promise<void> {
     await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
-    const failures: string[] = [];
-    for (const v of pod.spec?.volumes ?? []) {
-      try {
-        await this.setUpVolume(pod, v);
-      } catch (err) {
-        failures.push(`MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    if (failures.length) throw new VolumeError(failures.join('; '));
+    await eachVolume(pod, (v) => this.setUpVolume(pod, v));
   }
 
-  async mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
+  /**
+   * For `plan`: where each volume would be on the host, touching nothing; a volume kind setUpPod
+   * cannot serve fails here with the same error. (HostPath types are not checked on disk.)
+   */
+  async describeVolumes(pod: V1Pod): Promise<{ name: string; hostPath: string }[]> {
+    const out: { name: string; hostPath: string }[] = [];
+    await eachVolume(pod, async (v) => {
+      const m = this.mountable(pod, v);
+      if (!m) throw unsupportedVolume(v);
+      out.push({ name: v.name, hostPath: m.hostPath });
+    });
+    return out;
+  }
+
+  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
+    return this.computeMounts(pod, container, restartCount, podIPs, {
+      subPath: prepareSubPath,
+      hostsFile: (file) => makeHostsMount(file, pod, podIPs, this.opts),
+      terminationLog: async (tm) => {
+        await mkdir(path.dirname(tm), { recursive: true });
+        await writeFile(tm, '', { mode: 0o666 });
+        // makeMounts chmods it: the create mode is cut by the umask, and a non-root container must be able to write it.
+        await chmod(tm, 0o666);
+      },
+    });
+  }
+
+  /**
+   * For `plan`: the mounts mountsFor would give the container, computed by the same code with
+   * nothing made on the host: a subPath is shown joined to its volume (not created or resolved),
+   * the hosts file and the termination log are not written.
+   */
+  describeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
+    return this.computeMounts(pod, container, restartCount, podIPs, {
+      subPath: async (volumePath, subPath) => {
+        checkSubPath(subPath);
+        return path.join(volumePath, subPath);
+      },
+      hostsFile: async (file) => {
+        hostsFileSpec(pod, podIPs, this.opts);
+        return hostsMount(file);
+      },
+      terminationLog: async () => {},
+    });
+  }
+
+  /** makeMounts: the volumeMounts, the managed /etc/hosts, the termination log; what touches the host is in `effects`. */
+  private async computeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[], effects: MountEffects): Promise<Mount[]> {
     const volumes = new Map<string, MountableVolume>();
     for (const v of pod.spec?.volumes ?? []) {
       const m = this.mountable(pod, v);
       if (m) volumes.set(v.name, m);
     }
     const envs = () => makeEnvironmentVariables(pod, container, this.envSources(podIPs));
-    const mounts = await makeVolumeMounts(container, volumes, { envs });
+    const mounts = await makeVolumeMounts(container, volumes, { envs, subPath: effects.subPath });
     // makeMounts: the managed /etc/hosts, unless the container mounts its own or the pod has no IP yet.
     if (podIPs.length > 0 && !mounts.some((m) => m.containerPath === ETC_HOSTS)) {
-      mounts.push(await makeHostsMount(layout.hostsFilePath(this.rootDir, pod.metadata!.uid!), pod, podIPs, this.opts));
+      mounts.push(await effects.hostsFile(layout.hostsFilePath(this.rootDir, pod.metadata!.uid!)));
     }
     const tm = this.terminationMessageHostPath(pod, container, restartCount);
     if (tm) {
-      await mkdir(path.dirname(tm), { recursive: true });
-      await writeFile(tm, '', { mode: 0o666 });
-      // makeMounts chmods it: the create mode is cut by the umask, and a non-root container must be able to write it.
-      await chmod(tm, 0o666);
+      await effects.terminationLog(tm);
       mounts.push({ containerPath: absoluteMountPath(container.terminationMessagePath!), hostPath: tm, readonly: false });
     }
     return mounts;

@@ -22,20 +22,27 @@ const tempRoots: string[] = [];
 process.once('exit', () => tempRoots.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 import type { CriRuntime } from '../../src/cri/types.js';
+import { recordCriCalls } from '../../src/trace/recording-cri.js';
+import type { TraceStore } from '../../src/trace/store.js';
 
-/** `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call). */
-export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }> } = {}) {
+/**
+ * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
+ * `trace` records the calls the syncs make, as run.ts wires it.
+ */
+export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>; trace?: TraceStore } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
   const logger = pino({ level: 'silent' });
   const fake = new FakeCri({ now: clock });
-  const cri: CriRuntime = new Proxy(fake, {
+  const intercepted: CriRuntime = new Proxy(fake, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       const wrap = (opts.intercept as Record<string | symbol, ((real: unknown) => unknown) | undefined> | undefined)?.[prop];
       return wrap ? wrap((value as (...a: unknown[]) => unknown).bind(target)) : value;
     },
   });
+  const trace = opts.trace;
+  const cri = trace ? recordCriCalls(intercepted, (cause, e) => trace.record(cause, e), clock) : intercepted;
   const cache = new PodCache();
   const pleg = new GenericPLEG({ cri, nodeName: NODE, cache, clock: { now: clock }, logger });
   const statusManager = new StatusManager({ clock: { now: clock }, logger });
@@ -65,6 +72,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     pleg,
     statusManager,
     sandboxRequests: new SandboxRequests(),
+    trace,
   });
   const signal = new AbortController().signal;
   return {
