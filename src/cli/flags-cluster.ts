@@ -14,6 +14,8 @@ export interface ClusterRunOptions {
   nodeLeaseDurationSeconds: number;
   kubeApiQps: number;
   kubeApiBurst: number;
+  /** --port: the node API's port, advertised in node.status.daemonEndpoints.kubeletEndpoint. */
+  port: number;
 }
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -52,6 +54,11 @@ const positive = (v: string) => {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`not a positive integer: ${v}`);
   return n;
 };
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`port must be between 1 and 65535, inclusive: ${v}`);
+  return n;
+};
 const signedInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
@@ -76,5 +83,6 @@ export function addClusterOptions(program: Command): Command {
     .addOption(duration('--node-status-report-frequency <duration>', 'the node status is written at least this often even when nothing changed', '5m'))
     .option('--node-lease-duration-seconds <n>', 'the Lease\'s duration; it is renewed every quarter of it', positive, 40)
     .option('--kube-api-qps <n>', 'requests per second to the API server (0 or less: no limit; the Node status and Lease are never limited)', signedInt, 50)
-    .option('--kube-api-burst <n>', 'requests that may go at once above --kube-api-qps', positive, 100);
+    .option('--kube-api-burst <n>', 'requests that may go at once above --kube-api-qps', positive, 100)
+    .option('--port <port>', 'the node API\'s HTTPS port (logs, exec, attach, port-forward, stats), advertised in the Node\'s daemonEndpoints', port, 10250);
 }

@@ -27,6 +27,10 @@ export interface Agent {
   podLogsDir: string;
   rootDir: string;
   port: number;
+  /** The node API's HTTPS port (--port). */
+  apiPort: number;
+  /** --cert-dir (<root-dir>/pki): kubelet.crt and the local CLI's local-client.crt/.key. */
+  certDir: string;
   endpoint: string;
   cri: CriClient;
   /** Everything the agent wrote to stderr so far. */
@@ -75,6 +79,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
   mkdirSync(manifestDir, { recursive: true });
   const nodeName = `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
+  const apiPort = await freePort();
   const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
   let child: ChildProcess | undefined;
   let log = '';
@@ -93,6 +98,8 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
       '--file-check-frequency', '2s',
       '--log-format', 'json',
       '--log-level', 'debug',
+      // Never the default 10250: agents of other tests (and other checkouts) run at the same time.
+      '--port', String(apiPort),
       ...(opts.extraArgs ?? []),
     ];
     child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -118,6 +125,8 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
     podLogsDir,
     rootDir,
     port,
+    apiPort,
+    certDir: path.join(rootDir, 'pki'),
     endpoint,
     cri,
     output: () => log,
