@@ -1,6 +1,7 @@
 // The `mini-kubelet` command line: the agent itself (no subcommand) plus the client commands that talk to a running agent.
 import { Command } from 'commander';
 import { registerDescribeCommand } from './describe.js';
+import { registerExecCommands } from './exec.js';
 import { registerGetCommand } from './get.js';
 import { registerLogsCommand } from './logs.js';
 import { addRunOptions, type RunOptions } from './flags.js';
@@ -11,17 +12,23 @@ export function buildProgram(): Command {
     .description('A small, readable kubelet: runs static Pods from manifest files or a manifest URL and, with --kubeconfig, the Pods a Kubernetes API server binds to its node, on a CRI runtime (containerd).')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // The agent's flags (--cert-dir, --address, ...) belong to the agent: a client command's own
+    // flags of the same name after it are the command's.
+    .enablePositionalOptions()
     .addHelpText(
       'after',
       `
 Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
-Client commands (get, describe, logs) talk to a running agent through its read-only port.
+Client commands (get, describe, logs) talk to a running agent through its read-only port;
+exec and port-forward through its node API (--port), with the credentials it keeps in --cert-dir.
 
 Examples:
   mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock
   mini-kubelet get pods -w
   mini-kubelet describe pod web
-  mini-kubelet logs web -f`,
+  mini-kubelet logs web -f
+  mini-kubelet exec -it web -- sh
+  mini-kubelet port-forward web 8080:80`,
     );
   addRunOptions(program).action(async (opts: RunOptions) => {
     await runAgent(opts);
@@ -29,6 +36,7 @@ Examples:
   registerGetCommand(program);
   registerDescribeCommand(program);
   registerLogsCommand(program);
+  registerExecCommands(program);
   return program;
 }
 
