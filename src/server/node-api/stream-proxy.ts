@@ -118,6 +118,9 @@ function pipeBoth(a: Duplex, b: Duplex, lingerMs: number, done: () => void): voi
   let closed = 0;
   const onClose = (other: Duplex) => () => {
     if (!other.destroyed) {
+      // Nothing can reach the closed side any more: what still comes from the other is dropped, so
+      // its end is read and it closes (a paused socket would wait for lingerMs).
+      other.resume();
       other.end();
       setTimeout(() => other.destroy(), lingerMs).unref();
     }
