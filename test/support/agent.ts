@@ -33,6 +33,8 @@ export interface Agent {
   certDir: string;
   endpoint: string;
   cri: CriClient;
+  /** The agent process's id (undefined while stopped). */
+  pid(): number | undefined;
   /** Everything the agent wrote to stderr so far. */
   output(): string;
   writeManifest(file: string, content: string): void;
@@ -70,14 +72,14 @@ export async function freePort(): Promise<number> {
  * `kubeletConfig` gives the text of a --config file (written next to the manifest dir, given its path and
  * port): the agent then gets --config instead of --pod-manifest-path and --read-only-port.
  */
-export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
+export async function startAgent(opts: { name: string; nodeName?: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
   const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
   const podLogsDir = path.join(base, 'pods-logs');
   const rootDir = path.join(base, 'root');
   mkdirSync(manifestDir, { recursive: true });
-  const nodeName = `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
+  const nodeName = opts.nodeName ?? `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
   const apiPort = await freePort();
   const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
@@ -129,6 +131,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
     certDir: path.join(rootDir, 'pki'),
     endpoint,
     cri,
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     output: () => log,
     writeManifest: (file, content) => writeFileSync(path.join(manifestDir, file), content),
     removeManifest: (file) => unlinkSync(path.join(manifestDir, file)),
