@@ -98,13 +98,6 @@ export async function runAgent(o: RunOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
-  const cluster = o.kubeconfig ? await createClusterMode(o, { nodeName, hostIP, logger }) : undefined;
-  if (o.kubeconfig && !cluster) {
-    cri.close();
-    process.exitCode = 1;
-    return;
-  }
   const recorder = new EventRecorder({ logger, clock });
   const cache = new PodCache();
   const relistObserver = registerPlegMetrics(metrics, { cache, lastRelistAt: () => pleg.lastRelist().at || undefined });
@@ -161,6 +154,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
     workObserver: registerPodWorkerMetrics(metrics),
   });
   const podConfig = new PodConfig({ logger });
+  // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
+  const cluster = o.kubeconfig ? await createClusterMode(o, { nodeName, hostIP, logger, statusManager, workers, cache }) : undefined;
+  if (o.kubeconfig && !cluster) {
+    cri.close();
+    process.exitCode = 1;
+    return;
+  }
   // As the kubelet's makePodSourceConfig: a file source when there is a manifest path, a URL
   // source when there is a URL, both, or neither (then there are no pods, and all sources are
   // ready at once). The order is the merge's precedence for a name both claim.

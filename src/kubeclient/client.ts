@@ -102,7 +102,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
   // The node API's reviews: each is asked once per cache miss (authn 2m, authz 5m/30s), like any other call.
   const authentication = new AuthenticationV1Api(limited);
   const authorization = new AuthorizationV1Api(limited);
-  const watch = <T>(prefix: string, resource: string) => watchPath<T>(kc, prefix, resource);
+  const watch = <T>(prefix: string, resource: string, model: string) => watchPath<T>(kc, prefix, resource, model);
 
   return {
     server: creds.server,
@@ -120,14 +120,14 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
           body: { gracePeriodSeconds: d?.gracePeriodSeconds, ...(d?.uid ? { preconditions: { uid: d.uid } } : {}) },
         });
       }),
-      watch: watch<V1Pod>('/api/v1', 'pods'),
+      watch: watch<V1Pod>('/api/v1', 'pods', 'V1Pod'),
     },
     nodes: {
       get: (name) => call(() => coreHeartbeat.readNode({ name })),
       create: (body) => call(() => coreHeartbeat.createNode({ body })),
       patch: (name, body) => call(() => coreHeartbeat.patchNode({ name, body }, strategic)),
       patchStatus: (name, body) => call(() => coreHeartbeat.patchNodeStatus({ name, body }, strategic)),
-      watch: watch<V1Node>('/api/v1', 'nodes'),
+      watch: watch<V1Node>('/api/v1', 'nodes', 'V1Node'),
     },
     leases: {
       get: (namespace, name) => call(() => coordination.readNamespacedLease({ namespace, name })),
@@ -143,11 +143,11 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
     },
     configMaps: {
       get: (namespace, name) => call(() => core.readNamespacedConfigMap({ namespace, name })),
-      watch: watch<V1ConfigMap>('/api/v1', 'configmaps'),
+      watch: watch<V1ConfigMap>('/api/v1', 'configmaps', 'V1ConfigMap'),
     },
     secrets: {
       get: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
-      watch: watch<V1Secret>('/api/v1', 'secrets'),
+      watch: watch<V1Secret>('/api/v1', 'secrets', 'V1Secret'),
     },
     services: {
       list: (namespace) => call(async () => {
@@ -158,7 +158,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
     certificateSigningRequests: {
       create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),
       get: (name) => call(() => certificates.readCertificateSigningRequest({ name })),
-      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests'),
+      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests', 'V1CertificateSigningRequest'),
     },
     tokenReviews: {
       create: (body) => call(() => authentication.createTokenReview({ body })),

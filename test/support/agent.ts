@@ -72,14 +72,20 @@ export async function freePort(): Promise<number> {
  * `kubeletConfig` gives the text of a --config file (written next to the manifest dir, given its path and
  * port): the agent then gets --config instead of --pod-manifest-path and --read-only-port.
  */
-export async function startAgent(opts: { name: string; nodeName?: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
+export async function startAgent(opts: {
+  name: string;
+  /** More flags; a function gets the node name first (to mint a --kubeconfig for it, say). */
+  extraArgs?: string[] | ((nodeName: string) => string[] | Promise<string[]>);
+  endpoint?: string;
+  kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string;
+}): Promise<Agent> {
   const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
   const podLogsDir = path.join(base, 'pods-logs');
   const rootDir = path.join(base, 'root');
   mkdirSync(manifestDir, { recursive: true });
-  const nodeName = opts.nodeName ?? `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
+  const nodeName = `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
   const apiPort = await freePort();
   const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
@@ -88,6 +94,7 @@ export async function startAgent(opts: { name: string; nodeName?: string; extraA
   const configFile = path.join(base, 'config.yaml');
   if (opts.kubeletConfig) writeFileSync(configFile, opts.kubeletConfig({ manifestDir, port }));
   const sourceAndPort = opts.kubeletConfig ? ['--config', configFile] : ['--pod-manifest-path', manifestDir, '--read-only-port', String(port)];
+  const extraArgs = typeof opts.extraArgs === 'function' ? await opts.extraArgs(nodeName) : opts.extraArgs ?? [];
 
   const launch = async () => {
     const args = [
@@ -102,7 +109,7 @@ export async function startAgent(opts: { name: string; nodeName?: string; extraA
       '--log-level', 'debug',
       // Never the default 10250: agents of other tests (and other checkouts) run at the same time.
       '--port', String(apiPort),
-      ...(opts.extraArgs ?? []),
+      ...extraArgs,
     ];
     child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
