@@ -39,14 +39,14 @@ export function exitCodeOf(status: V1Status): { code: number; message?: string }
   return { code: 1, message: status.message ?? 'the command failed' };
 }
 
-/** The /exec path and query, as the API server builds it for the kubelet ("1" turns a stream on). */
+/** The /exec path and query, as the API server builds it for the kubelet (input, output, error, tty; "1" turns one on). */
 export function execPath(namespace: string, pod: string, container: string, command: string[], stdin: boolean, tty: boolean): string {
   const q = new URLSearchParams();
   for (const c of command) q.append('command', c);
-  if (stdin) q.set('stdin', '1');
-  q.set('stdout', '1');
+  if (stdin) q.set('input', '1');
+  q.set('output', '1');
   // A terminal has one output stream.
-  if (!tty) q.set('stderr', '1');
+  if (!tty) q.set('error', '1');
   if (tty) q.set('tty', '1');
   const seg = (s: string) => encodeURIComponent(s);
   return `/exec/${seg(namespace)}/${seg(pod)}/${seg(container)}?${q}`;

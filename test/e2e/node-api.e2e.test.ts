@@ -101,7 +101,7 @@ describe('node API (static pods, real containerd)', { concurrency: false }, () =
   });
 
   it('a terminal: tty answers, and a resize reaches stty (v4.channel.k8s.io from containerd 1.6)', async () => {
-    const r = await wsExec('command=sh&command=-c&command=sleep%201%3B%20tty%3B%20stty%20size&stdin=1&stdout=1&tty=1', (ws) => {
+    const r = await wsExec('command=sh&command=-c&command=sleep%201%3B%20tty%3B%20stty%20size&input=1&output=1&tty=1', (ws) => {
       ws.send(Buffer.concat([Buffer.from([4]), Buffer.from(JSON.stringify({ Width: 100, Height: 40 }))]));
     });
     assert.equal(r.protocol, 'v4.channel.k8s.io');
@@ -194,7 +194,7 @@ describe('node API (static pods, real containerd)', { concurrency: false }, () =
       const m = (await get('/metrics', user)).body.match(/kubelet_http_inflight_requests\{method="GET",path="exec",server_type="readwrite",long_running="true"\} (\d+)/);
       return m ? Number(m[1]) : 0;
     };
-    const open = await Promise.all(Array.from({ length: 12 }, () => openChannel(conn, `/exec/default/${podName()}/sh?command=cat&stdin=1&stdout=1`, () => {})));
+    const open = await Promise.all(Array.from({ length: 12 }, () => openChannel(conn, `/exec/default/${podName()}/sh?command=cat&input=1&output=1`, () => {})));
     assert.equal(await upstreamSockets(), 12, 'one proxied connection per stream');
     assert.equal(await inflight(), 12);
     for (const ws of open) {
@@ -203,6 +203,6 @@ describe('node API (static pods, real containerd)', { concurrency: false }, () =
     }
     await agent.waitFor('every proxied connection closed', async () => (await upstreamSockets()) === 0 && (await inflight()) === 0, 30_000);
     // And the exec still works afterwards.
-    assert.equal((await wsExec('command=echo&command=still-ok&stdout=1')).out, 'still-ok\n');
+    assert.equal((await wsExec('command=echo&command=still-ok&output=1')).out, 'still-ok\n');
   });
 });

@@ -149,8 +149,10 @@ describe('stream routes and options', () => {
     for (const bad of ['/exec/ns/p', '/exec/ns//c', '/exec/ns/p/u/c/x', '/portforward/ns/p', '/pods', '/exec/%E0%A4%A/p/c']) assert.equal(parseStreamPath(bad), undefined, bad);
   });
   test('streamOptions: "1" only; a TTY drops stderr; one stream at least', () => {
-    assert.deepEqual(streamOptions(new URLSearchParams('stdin=1&stdout=1&stderr=1&tty=1')), { stdin: true, stdout: true, stderr: false, tty: true });
-    assert.deepEqual(streamOptions(new URLSearchParams('stdout=true&stderr=1')), { stdin: false, stdout: false, stderr: true, tty: false });
+    assert.deepEqual(streamOptions(new URLSearchParams('input=1&output=1&error=1&tty=1')), { stdin: true, stdout: true, stderr: false, tty: true });
+    assert.deepEqual(streamOptions(new URLSearchParams('output=true&error=1')), { stdin: false, stdout: false, stderr: true, tty: false });
+    // The client-facing names (PodExecOptions) are not the kubelet's.
+    assert.throws(() => streamOptions(new URLSearchParams('stdin=1&stdout=1&stderr=1')), /at least 1 of/);
     assert.throws(() => streamOptions(new URLSearchParams('tty=1')), /at least 1 of stdin, stdout, stderr/);
   });
   test('portForwardPorts: WebSocket names them in the query; SPDY does not', () => {
@@ -178,8 +180,8 @@ describe('flags and CLI helpers', () => {
     assert.deepEqual([0, 500, 1000, 1500, 120_000, 3_600_000, 90_061_000].map(goDuration), ['0s', '500ms', '1s', '1.5s', '2m0s', '1h0m0s', '25h1m1s']);
   });
   test('exec: the path as the API server builds it, the exit code from the status', () => {
-    assert.equal(execPath('ns', 'p', 'c', ['sh', '-c', 'a b'], true, true), '/exec/ns/p/c?command=sh&command=-c&command=a+b&stdin=1&stdout=1&tty=1');
-    assert.equal(execPath('ns', 'p', 'c', ['true'], false, false), '/exec/ns/p/c?command=true&stdout=1&stderr=1');
+    assert.equal(execPath('ns', 'p', 'c', ['sh', '-c', 'a b'], true, true), '/exec/ns/p/c?command=sh&command=-c&command=a+b&input=1&output=1&tty=1');
+    assert.equal(execPath('ns', 'p', 'c', ['true'], false, false), '/exec/ns/p/c?command=true&output=1&error=1');
     assert.deepEqual(exitCodeOf({ status: 'Success' }), { code: 0 });
     assert.deepEqual(exitCodeOf({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '42' }] } }), { code: 42 });
     assert.deepEqual(exitCodeOf({ status: 'Failure', reason: 'InternalError', message: 'boom' }), { code: 1, message: 'boom' });

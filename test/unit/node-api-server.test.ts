@@ -38,7 +38,7 @@ describe('authentication and authorization: refused requests never reach the run
 
   test('an exec upgrade without the right is refused before the runtime is asked', async () => {
     for (const creds of [{}, h.mallory, { token: 'bad-token' }, h.alice]) {
-      const r = await upgrade(h, '/exec/default/web/c?command=id&stdout=1', creds);
+      const r = await upgrade(h, '/exec/default/web/c?command=id&output=1', creds);
       assert.ok('status' in r && (r.status === 401 || r.status === 403), JSON.stringify(r));
     }
     assert.deepEqual(h.cri, [], 'no CRI Exec');
@@ -101,16 +101,16 @@ describe('routes, with the local CLI credentials', () => {
 
   test('exec without an upgrade: 400, and the runtime is not asked', async () => {
     const n = h.cri.length;
-    const r = await request(h, '/exec/default/web/c?command=ls&stdout=1', h.local);
+    const r = await request(h, '/exec/default/web/c?command=ls&output=1', h.local);
     assert.deepEqual([r.status, r.body], [400, 'Upgrade request required']);
     assert.equal(h.cri.length, n);
   });
 
   const badStreams: Array<[string, string, number, RegExp]> = [
     ['no stream asked for', '/exec/default/web/c?command=ls', 400, /at least 1 of stdin, stdout, stderr/],
-    ['an unknown pod', '/exec/default/nope/c?command=ls&stdout=1', 404, /pod does not exist/],
-    ['a container not running', '/exec/default/web/gone?command=ls&stdout=1', 500, /container not found \("gone"\)/],
-    ['a pod UID that does not match', '/exec/default/web/other-uid/c?command=ls&stdout=1', 500, /container not found/],
+    ['an unknown pod', '/exec/default/nope/c?command=ls&output=1', 404, /pod does not exist/],
+    ['a container not running', '/exec/default/web/gone?command=ls&output=1', 500, /container not found \("gone"\)/],
+    ['a pod UID that does not match', '/exec/default/web/other-uid/c?command=ls&output=1', 500, /container not found/],
     ['a WebSocket port-forward without ports', '/portForward/default/web', 400, /query parameter "port" is required/],
   ];
   for (const [name, p, status, body] of badStreams) {
@@ -138,7 +138,7 @@ describe('the upgrade proxy', () => {
   after(() => h.stop());
 
   test('exec: the CRI request, the upgrade forwarded with its headers (repeated ones kept, credentials dropped), bytes both ways', async () => {
-    const r = await upgrade(h, '/exec/default/web/c?command=sh&command=-c&command=echo%20hi&stdin=1&stdout=1&stderr=1&tty=1', { ...h.local, token: 'secret' });
+    const r = await upgrade(h, '/exec/default/web/c?command=sh&command=-c&command=echo%20hi&input=1&output=1&error=1&tty=1', { ...h.local, token: 'secret' });
     assert.ok('socket' in r, JSON.stringify(r));
     assert.match(r.head, /^101 /);
     assert.deepEqual(h.cri.at(-1), { verb: 'exec', req: { containerId: 'cid-c', cmd: ['sh', '-c', 'echo hi'], stdin: true, stdout: true, stderr: false, tty: true } });
@@ -155,7 +155,7 @@ describe('the upgrade proxy', () => {
   });
 
   test('attach takes the TTY from the container spec; port-forward asks for the ready sandbox with the WebSocket ports', async () => {
-    const a = await upgrade(h, '/attach/default/web/tty?stdin=1&stdout=1', h.local);
+    const a = await upgrade(h, '/attach/default/web/tty?input=1&output=1', h.local);
     assert.ok('socket' in a);
     a.socket.destroy();
     assert.deepEqual(h.cri.at(-1), { verb: 'attach', req: { containerId: 'cid-tty', stdin: true, stdout: true, stderr: false, tty: true } });
@@ -170,7 +170,7 @@ describe('the upgrade proxy', () => {
 
   test("the streaming server's refusal (>= 400) is passed on as it came", async () => {
     h.refuseNext();
-    const r = await upgrade(h, '/exec/default/web/c?command=id&stdout=1', h.local);
+    const r = await upgrade(h, '/exec/default/web/c?command=id&output=1', h.local);
     assert.ok('status' in r, 'not upgraded');
     assert.deepEqual([r.status, r.body], [403, 'requested protocol refused']);
     assert.equal(h.server.activeStreams(), 0);
@@ -179,11 +179,11 @@ describe('the upgrade proxy', () => {
   test('at most maxStreams at once: one more is a 429; dropped clients leave nothing open', async () => {
     const open = [];
     for (let i = 0; i < 4; i++) {
-      const r = await upgrade(h, '/exec/default/web/c?command=cat&stdin=1&stdout=1', h.local);
+      const r = await upgrade(h, '/exec/default/web/c?command=cat&input=1&output=1', h.local);
       assert.ok('socket' in r);
       open.push(r.socket);
     }
-    const fifth = await upgrade(h, '/exec/default/web/c?command=cat&stdin=1&stdout=1', h.local);
+    const fifth = await upgrade(h, '/exec/default/web/c?command=cat&input=1&output=1', h.local);
     assert.ok('status' in fifth && fifth.status === 429, JSON.stringify(fifth));
     assert.equal(h.upstream.open.size, 4);
     for (const s of open) s.destroy();
@@ -193,7 +193,7 @@ describe('the upgrade proxy', () => {
   test('many streams at once, dropped mid-transfer: nothing leaks', async () => {
     const closedBefore = h.upstream.closed;
     for (let round = 0; round < 5; round++) {
-      const batch = await Promise.all([0, 1, 2, 3].map(() => upgrade(h, '/exec/default/web/c?command=cat&stdin=1&stdout=1', h.local)));
+      const batch = await Promise.all([0, 1, 2, 3].map(() => upgrade(h, '/exec/default/web/c?command=cat&input=1&output=1', h.local)));
       for (const r of batch) {
         if (!('socket' in r)) continue;
         r.socket.write(Buffer.alloc(64 * 1024));
@@ -207,7 +207,7 @@ describe('the upgrade proxy', () => {
   });
 
   test('an upstream that goes away closes the client', async () => {
-    const r = await upgrade(h, '/exec/default/web/c?command=cat&stdin=1&stdout=1', h.local);
+    const r = await upgrade(h, '/exec/default/web/c?command=cat&input=1&output=1', h.local);
     assert.ok('socket' in r);
     const closed = new Promise((res) => r.socket.once('close', res));
     for (const s of h.upstream.open) s.destroy();

@@ -60,11 +60,15 @@ export function parseStreamPath(pathname: string): StreamTarget | undefined {
   return { kind, namespace: parts[0]!, pod: parts[1]!, ...(parts.length === 4 ? { uid: parts[2] } : {}), container };
 }
 
-/** remotecommand NewOptions: only "1" turns a stream on; a TTY has no separate stderr; one stream at least. */
+/**
+ * remotecommand NewOptions: the API server's names for the streams (api.ExecStdinParam "input",
+ * ExecStdoutParam "output", ExecStderrParam "error", ExecTTYParam "tty"), each on only when "1";
+ * a TTY has no separate stderr; one stream at least.
+ */
 export function streamOptions(q: URLSearchParams): StreamOptions {
   const on = (name: string) => q.get(name) === '1';
   const tty = on('tty');
-  const o = { stdin: on('stdin'), stdout: on('stdout'), stderr: on('stderr') && !tty, tty };
+  const o = { stdin: on('input'), stdout: on('output'), stderr: on('error') && !tty, tty };
   if (!o.stdin && !o.stdout && !o.stderr) throw new StreamError(400, 'you must specify at least 1 of stdin, stdout, stderr');
   return o;
 }
