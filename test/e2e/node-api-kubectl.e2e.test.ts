@@ -134,8 +134,8 @@ clusterTest('kubectl exec: output and exit code, -i with stdin, -t with a termin
   const i = await kubectl(['exec', '-i', s.pod, '-c', 'sh', '--', 'sh', '-c', 'cat | wc -l'], 'a\nb\nc\n');
   assert.equal(i.code, 0, i.stderr);
   assert.equal(i.stdout.trim(), '3');
-  // -t needs a terminal on kubectl's side: script(1) gives it one.
-  const cmd = `KUBECONFIG=${s.kubectlEnv} kubectl -n ${s.ns} exec -t ${s.pod} -c sh -- tty`;
+  // -t (with -i, as kubectl wants) needs a terminal on kubectl's side: script(1) gives it one.
+  const cmd = `KUBECONFIG=${s.kubectlEnv} kubectl -n ${s.ns} exec -it ${s.pod} -c sh -- tty`;
   const t = await new Promise<string>((resolve) => {
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
