@@ -17,6 +17,8 @@ export interface ClusterRunOptions {
   kubeApiBurst: number;
   eventQps: number;
   eventBurst: number;
+  /** --port: the node API's port, advertised in node.status.daemonEndpoints.kubeletEndpoint. */
+  port: number;
 }
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -65,6 +67,11 @@ const nonNegative = (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
   return n;
 };
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`port must be between 1 and 65535, inclusive: ${v}`);
+  return n;
+};
 const signedInt = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
@@ -91,5 +98,6 @@ export function addClusterOptions(program: Command): Command {
     .option('--kube-api-qps <n>', 'requests per second to the API server (0 or less: no limit; the Node status and Lease are never limited)', signedInt, 50)
     .option('--kube-api-burst <n>', 'requests that may go at once above --kube-api-qps', positive, 100)
     .option('--event-qps <n>', 'events written to the API server per second (0: 5); they do not count against --kube-api-qps', nonNegative, 50)
-    .option('--event-burst <n>', 'events that may be written at once above --event-qps (0: 10)', nonNegative, 100);
+    .option('--event-burst <n>', 'events that may be written at once above --event-qps (0: 10)', nonNegative, 100)
+    .option('--port <port>', 'the node API\'s HTTPS port (logs, exec, attach, port-forward, stats), advertised in the Node\'s daemonEndpoints', port, 10250);
 }

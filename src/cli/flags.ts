@@ -7,9 +7,10 @@ import {
 } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
 import { addClusterOptions, type ClusterRunOptions } from './flags-cluster.js';
+import { addNodeApiOptions, type NodeApiRunOptions } from './flags-node-api.js';
 import { loadKubeletConfig } from './kubelet-config.js';
 
-export interface RunOptions extends ClusterRunOptions {
+export interface RunOptions extends ClusterRunOptions, NodeApiRunOptions {
   /** The KubeletConfiguration file the values below were read from, if any. */
   config?: string;
   /** "" for no file source. */
@@ -112,6 +113,7 @@ function monitorInterval(v: string): number {
 /** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
 export function addRunOptions(program: Command): Command {
   addClusterOptions(program);
+  addNodeApiOptions(program);
   return program
     .option('--config <file>', 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1); flags given on the command line override it')
     .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents); "" for none', '/etc/kubernetes/manifests')
@@ -140,8 +142,7 @@ export function addRunOptions(program: Command): Command {
     .option('--maximum-dead-containers-per-container <n>', 'dead instances kept per pod and container name, newest first (negative: no limit)', signedInt, 1)
     .option('--maximum-dead-containers <n>', 'dead instances kept on the whole node: each pod and container name is cut to an equal share, then the oldest go (negative: no limit)', signedInt, -1)
     .option('--read-only-port <port>', 'read-only HTTP port: /healthz, /pods (and ?watch=true), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, pod events, pod CRI traces, /runtime/pods, the live page /ui/ and container logs (0 disables)', int, 10255)
-    .option('--port <port>', 'the kubelet port the Node advertises (status.daemonEndpoints) for the API server to reach it; mini-kubelet does not serve that API yet', port, 10250)
-    .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
+    .option('--address <ip>', 'address the read-only port and the node API (--port) bind to (the kubelet\'s default is 0.0.0.0; ours stays on loopback unless asked)', '127.0.0.1')
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
     .option('--cluster-domain <domain>', 'cluster domain for ClusterFirst search paths (e.g. cluster.local)')
     .option('--resolv-conf <file>', 'resolv.conf for dnsPolicy Default ("" for none)', '/etc/resolv.conf')

@@ -27,6 +27,7 @@ import { SandboxRequests } from '../podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
 import { ProbeManager } from '../prober/manager.js';
+import type { EndpointSources } from '../server/endpoints.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
 import { StatsProvider } from '../stats/provider.js';
 import { StatusManager } from '../status/manager.js';
@@ -36,6 +37,8 @@ import { TraceStore } from '../trace/store.js';
 import type { RunOptions } from './flags.js';
 import type { ClusterMode } from './run-cluster.js';
 import { nodeSettings } from './node-settings.js';
+import { resolveNodeApiAuth, type NodeApiAuth } from './flags-node-api.js';
+import { startNodeApi } from './run-node-api.js';
 
 export async function runAgent(o: RunOptions): Promise<void> {
   const logger = createLogger(o.logLevel, o.logFormat);
@@ -48,6 +51,15 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const clusterModule = o.kubeconfig ? import('./run-cluster.js') : undefined;
   // A failed load is reported where it is awaited; until then it must not count as unhandled.
   clusterModule?.catch(() => undefined);
+  // The node API's authentication and authorization, checked before anything starts.
+  let nodeApiAuth: NodeApiAuth;
+  try {
+    nodeApiAuth = resolveNodeApiAuth(o);
+  } catch (err) {
+    process.stderr.write(`mini-kubelet: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
 
   const cri = createCriClient({
     runtimeEndpoint: o.containerRuntimeEndpoint,
@@ -213,24 +225,35 @@ export async function runAgent(o: RunOptions): Promise<void> {
     cgroupRoot: o.cgroupsPerQos ? o.cgroupRoot : undefined,
     clock,
   });
-  const server = await startReadOnlyServer({
-    address: o.address,
-    port: o.readOnlyPort,
+  // What the read-only port and the node API both serve (src/server/endpoints.ts).
+  const endpoints: EndpointSources = {
     source: kubelet.view(),
     logger,
     containerLogs: { pods: () => kubelet.pods(), observed: (uid) => cache.get(uid), podLogsDir: o.podLogsDir },
-    events: (uid) => recorder.eventsFor(uid),
-    trace: traces,
-    runtimePods: () => cache.uids().flatMap((uid) => cache.get(uid) ?? []),
-    nodeName,
     metrics,
     summary: (opts) => stats.summary(opts),
     resourceMetrics: resourceMetrics((opts) => stats.summary(opts), logger),
     probeMetrics: probeMetrics.registry,
+  };
+  const server = await startReadOnlyServer({
+    ...endpoints, address: o.address, port: o.readOnlyPort, events: (uid) => recorder.eventsFor(uid), nodeName,
+    trace: traces,
+    runtimePods: () => cache.uids().flatMap((uid) => cache.get(uid) ?? []),
   });
+  // The node API (HTTPS, --port): the same endpoints behind authentication, plus exec, attach, port-forward.
+  const nodeApi = o.enableServer
+    ? await startNodeApi(o, {
+      nodeName, hostIP, logger, auth: nodeApiAuth, kube: cluster?.client, endpoints, metrics,
+      streaming: { cri, pods: () => kubelet.pods(), observed: (uid) => cache.get(uid) },
+      observedPods: () => cache.uids().flatMap((uid) => cache.get(uid) ?? []),
+    })
+    : undefined;
+  if (o.enableServer && !nodeApi) process.exitCode = 1;
   logger.info({ manifests: o.podManifestPath || undefined, manifestUrl: o.manifestUrl, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
   await new Promise<void>((resolve) => {
+    // The kubelet exits when its server cannot listen; so does the agent, leaving its pods running.
+    if (process.exitCode === 1) return resolve();
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down; pods keep running in the runtime');
       resolve();
@@ -238,6 +261,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+  await nodeApi?.close();
   await server.close();
   await cluster?.stop();
   prober.stop();
