@@ -1,8 +1,11 @@
 // Prepares a pod's volumes on the host and turns a container's volumeMounts into CRI mounts (the kubelet's volume manager and makeMounts, in small).
 //
 // setUpPod runs before every sandbox or container start and is idempotent: a volume set up once
-// keeps its files across container restarts. tearDownPod unmounts what the pod mounted (tmpfs)
-// before removing <rootDir>/pods/<uid>, and refuses to remove anything still mounted.
+// keeps its files across container restarts. remountPod runs on the other syncs and rewrites the
+// volumes whose files follow the pod or the cluster (downwardAPI, projected: a token refreshed).
+// tearDownPod unmounts what the pod mounted (tmpfs) before removing <rootDir>/pods/<uid>, and
+// refuses to remove anything still mounted. In cluster mode, `cluster` supplies tokens and
+// ConfigMaps; without it those sources are refused, as static pods have no API server.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { chmod, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,8 +13,9 @@ import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
 import { makeEnvironmentVariables } from '../podworker/translate/env.js';
 import { value } from '../podworker/translate/quantity.js';
-import { writeAtomically } from './atomic-writer.js';
-import { DEFAULT_MODE, downwardAPIPayload, projectedPayload, type DownwardAPISources } from './downward-api.js';
+import { hasPayload } from './atomic-writer.js';
+import type { VolumeClusterSources } from './cluster-sources.js';
+import type { DownwardAPISources } from './downward-api.js';
 import { setUpEmptyDir } from './empty-dir.js';
 import { unsupportedVolume, VolumeError } from './errors.js';
 import { setUpHostPath } from './host-path.js';
@@ -19,13 +23,24 @@ import { ETC_HOSTS, makeHostsMount } from './hosts-file.js';
 import * as layout from './layout.js';
 import { SystemMounter, type Mounter } from './mounter.js';
 import { absoluteMountPath, makeVolumeMounts, type MountableVolume } from './mounts.js';
-import { setVolumeOwnership } from './ownership.js';
+import { requiresRemount, writeVolumeFiles } from './file-volumes.js';
 
 export { VolumeError } from './errors.js';
 
 export interface VolumeManager {
-  /** Everything the pod's containers mount, made ready before any container is created. */
-  setUpPod(pod: V1Pod): Promise<void>;
+  /**
+   * Everything the pod's containers mount, made ready before any container is created; throws a
+   * VolumeError naming each volume that cannot be set up. A downwardAPI or projected volume
+   * written before keeps its files when a rewrite fails: such failures are returned (FailedMount
+   * events), and the pod goes on, as the kubelet's does once a volume is mounted.
+   */
+  setUpPod(pod: V1Pod): Promise<string[]>;
+  /**
+   * The kubelet's remount on every pod sync (MarkRemountRequired): rewrites the volumes whose
+   * files follow the pod or the cluster, so a refreshed token reaches running containers.
+   * Returns the failures; the pod keeps the files it has.
+   */
+  remountPod(pod: V1Pod): Promise<string[]>;
   /**
    * The CRI mounts for one container instance: its volumeMounts, the managed /etc/hosts (which
    * needs the pod's IPs, known once the sandbox runs) and its termination-message file.
@@ -51,6 +66,8 @@ export interface HostVolumeManagerOptions {
   mounter?: Mounter;
   /** Unix ms, names the downward API's timestamped directories. */
   clock?: () => number;
+  /** Cluster mode: service-account tokens and ConfigMaps for projected sources; absent, they are refused. */
+  cluster?: VolumeClusterSources;
   logger?: Logger;
 }
 
@@ -71,17 +88,33 @@ export class HostVolumeManager implements VolumeManager {
   }
 
   /** WaitForAttachAndMount, reduced to set-up: every volume is tried, every failure reported. */
-  async setUpPod(pod: V1Pod): Promise<void> {
+  async setUpPod(pod: V1Pod): Promise<string[]> {
     await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
+    // The kubelet's pod manager registers the pod's ConfigMaps with the manager before any read.
+    this.opts.cluster?.configMaps.registerPod(pod);
     const failures: string[] = [];
+    const remountFailures: string[] = [];
     for (const v of pod.spec?.volumes ?? []) {
       try {
         await this.setUpVolume(pod, v);
       } catch (err) {
-        failures.push(`MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`);
+        const message = setUpFailed(v, err);
+        if (requiresRemount(v) && (await hasPayload(this.mountable(pod, v)!.hostPath))) remountFailures.push(message);
+        else failures.push(message);
       }
     }
     if (failures.length) throw new VolumeError(failures.join('; '));
+    return remountFailures;
+  }
+
+  async remountPod(pod: V1Pod): Promise<string[]> {
+    this.opts.cluster?.configMaps.registerPod(pod);
+    const failures: string[] = [];
+    for (const v of pod.spec?.volumes ?? []) {
+      if (!requiresRemount(v)) continue;
+      await this.writeFiles(pod, v).catch((err) => failures.push(setUpFailed(v, err)));
+    }
+    return failures;
   }
 
   async mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
@@ -114,6 +147,16 @@ export class HostVolumeManager implements VolumeManager {
 
   /** Unmounts everything mounted below the pod's directory (deepest first), then removes it. */
   async tearDownPod(uid: string): Promise<void> {
+    try {
+      await this.removePodDir(uid);
+    } finally {
+      // The projected plugin's TearDownAt drops the pod's tokens; the pod manager unregisters it.
+      this.opts.cluster?.tokens.deleteServiceAccountToken(uid);
+      this.opts.cluster?.configMaps.unregisterPod(uid);
+    }
+  }
+
+  private async removePodDir(uid: string): Promise<void> {
     const dir = this.podDir(uid);
     const real = await realpath(dir).catch(() => undefined);
     if (!real) return;
@@ -143,7 +186,6 @@ export class HostVolumeManager implements VolumeManager {
 
   private async setUpVolume(pod: V1Pod, v: V1Volume): Promise<void> {
     const uid = pod.metadata!.uid!;
-    const fsGroup = pod.spec?.securityContext?.fsGroup;
     if (v.emptyDir) {
       const memory = this.opts.allocatable?.memory;
       const dir = await setUpEmptyDir(pod, v, {
@@ -154,18 +196,16 @@ export class HostVolumeManager implements VolumeManager {
       this.opts.logger?.debug({ uid, volume: v.name, dir, medium: v.emptyDir.medium ?? '' }, 'emptyDir ready');
     } else if (v.hostPath) {
       await setUpHostPath(v.hostPath);
-    } else if (v.downwardAPI || v.projected) {
-      const payload = v.downwardAPI
-        ? downwardAPIPayload(pod, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? DEFAULT_MODE, this.downwardSources())
-        : projectedPayload(pod, v.projected!, this.downwardSources());
-      const dir = this.mountable(pod, v)!.hostPath;
-      await mkdir(path.dirname(dir), { recursive: true });
-      await mkdir(dir, { recursive: true, mode: 0o777 });
-      // The plugins are ReadOnly, so fsGroup gives group read only (SetVolumeOwnership's roMask).
-      await writeAtomically(dir, payload, { now: this.clock(), setPerms: (ts) => setVolumeOwnership(ts, fsGroup, true) });
+    } else if (requiresRemount(v)) {
+      await this.writeFiles(pod, v);
     } else {
       throw unsupportedVolume(v);
     }
+  }
+
+  private writeFiles(pod: V1Pod, v: V1Volume): Promise<void> {
+    const ctx = { downward: this.downwardSources(), cluster: this.opts.cluster, now: this.clock() };
+    return writeVolumeFiles(pod, v, this.mountable(pod, v)!.hostPath, ctx);
   }
 
   /** Where a volume is on the host, and whether its plugin forces read-only; undefined for unsupported kinds. */
@@ -178,4 +218,9 @@ export class HostVolumeManager implements VolumeManager {
     return undefined;
   }
 
+}
+
+/** GenerateError("MountVolume.SetUp failed", err): the message of the FailedMount event and the waiting container. */
+function setUpFailed(v: V1Volume, err: unknown): string {
+  return `MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`;
 }

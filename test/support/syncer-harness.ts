@@ -12,7 +12,7 @@ import { ImageManager } from '../../src/podworker/images.js';
 import { SandboxRequests } from '../../src/podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
 import { StatusManager } from '../../src/status/manager.js';
-import { HostVolumeManager } from '../../src/volumes/manager.js';
+import { HostVolumeManager, type HostVolumeManagerOptions } from '../../src/volumes/manager.js';
 import { FakeCri } from './fake-cri.js';
 
 export const NODE = 'node-a';
@@ -23,8 +23,14 @@ process.once('exit', () => tempRoots.forEach((d) => rmSync(d, { recursive: true,
 
 import type { CriRuntime } from '../../src/cri/types.js';
 
-/** `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call). */
-export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }> } = {}) {
+/**
+ * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
+ * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
+ */
+export function makeHarness(opts: {
+  intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>;
+  volumes?: (clock: () => number) => HostVolumeManagerOptions;
+} = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
   const logger = pino({ level: 'silent' });
@@ -54,7 +60,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
   const syncer = new KubeletPodSyncer({
     cri,
     images,
-    volumes: new HostVolumeManager(root),
+    volumes: new HostVolumeManager(root, opts.volumes?.(clock)),
     recorder,
     crashLoopBackOff,
     logger,
