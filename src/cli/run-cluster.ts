@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
 import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import type { RunOptions } from './flags.js';
+import { createClusterVolumes } from './run-cluster-volumes.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
 export interface ClusterHost {
@@ -21,6 +23,8 @@ export interface ClusterMode {
   client: KubeClient;
   /** Pod sources to add beside the static ones (the API server's pods bound to this node). */
   sources: PodSource[];
+  /** Tokens and ConfigMaps for projected volumes (the service-account volume); run.ts gives them to the volume manager. */
+  volumeSources: VolumeClusterSources;
   /** Starts the parts that need the running agent. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -42,11 +46,17 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   }
   host.logger.info({ server: client.server, nodeName: host.nodeName }, 'cluster mode: joining the API server');
   const sources: PodSource[] = [];
+  // The service-account volume: tokens and ConfigMaps for projected volumes (run-cluster-volumes.ts).
+  const volumes = createClusterVolumes(client, host.logger);
   return {
     client,
     sources,
-    start: async () => {},
+    volumeSources: volumes.sources,
+    start: async () => {
+      volumes.start();
+    },
     stop: async () => {
+      volumes.stop();
       client.close();
     },
   };

@@ -120,7 +120,10 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   statusManager.addSink(prober);
   // Node allocatable (src/node/allocatable.ts): unset limits in resourceFieldRef, the tmpfs ceiling.
-  const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });
+  // In cluster mode, tokens and ConfigMaps for projected volumes; without, those sources are refused.
+  const volumes = new HostVolumeManager(o.rootDir, {
+    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: cluster?.volumeSources,
+  });
   const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({
     cri,
