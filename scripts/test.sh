@@ -5,6 +5,9 @@
 #   scripts/test.sh --unit       unit tests only, no runtime
 #   scripts/test.sh FILE...      just these test files (the runtime only if one is under test/e2e)
 # MINI_KUBELET_TEST_TIMEOUT_MS bounds each test file (default 10 min), so a hang cannot eat CI.
+# Cluster e2e tests start (or reuse) the local control plane themselves, only when one runs
+# (test/support/cluster.ts, scripts/cluster/up.sh); without MINI_KUBELET_K8S_BIN or the binaries
+# on the PATH they are skipped with one line saying why.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

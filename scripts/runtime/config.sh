@@ -1,19 +1,7 @@
 # Writes the dev runtime's config files (sourced by up.sh): containerd, CNI, registry hosts, registry.
 #
-# Files are rewritten only when their content changes, so a rerun touches nothing and up.sh can
-# tell whether a running containerd must restart to pick up a new config.
-
-# write_file FILE: stdin to FILE if different; returns 0 when it changed.
-write_file() {
-  local file=$1 tmp
-  tmp=$(mktemp "$file.XXXXXX")
-  cat >"$tmp"
-  if [[ -f $file ]] && cmp -s "$tmp" "$file"; then
-    rm -f "$tmp"
-    return 1
-  fi
-  mv -f "$tmp" "$file"
-}
+# Files are rewritten only when their content changes (write_file, lib.sh), so a rerun touches
+# nothing and up.sh can tell whether a running containerd must restart to pick up a new config.
 
 # A /24 for pods, stable per runtime dir (kept in etc/pod-subnet) and overlapping no host route.
 # Different runtime dirs start from different offsets so two checkouts rarely meet.

@@ -88,6 +88,18 @@ start_daemon() {
 registry_answers() { curl -fsS -m 2 -o /dev/null "http://$REGISTRY_ADDR/v2/" 2>/dev/null; }
 containerd_answers() { [[ -S $SOCK ]] && timeout 5 ctr -a "$SOCK" version >/dev/null 2>&1; }
 
+# write_file FILE: stdin to FILE if different; returns 0 when it changed (mktemp: mode 0600).
+write_file() {
+  local file=$1 tmp
+  tmp=$(mktemp "$file.XXXXXX")
+  cat >"$tmp"
+  if [[ -f $file ]] && cmp -s "$tmp" "$file"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  mv -f "$tmp" "$file"
+}
+
 # wait_until SECONDS CMD...: polls CMD every 0.1 s.
 wait_until() {
   local deadline=$((SECONDS + $1))

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `npm run start:cluster`: the dev runtime, the local control plane, this node's credentials, a build, then mini-kubelet joined to the cluster.
+#
+# The node name is $NODE_NAME, else the host name (lower case). Extra arguments go to
+# mini-kubelet: `npm run start:cluster -- --v 4`. Ctrl-C stops mini-kubelet only; the runtime
+# and the control plane keep running (`npm run cluster:down`, `npm run runtime:down`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/deps.sh
+endpoint=$(bash scripts/runtime/up.sh | tail -n 1)
+endpoint=${endpoint#CONTAINER_RUNTIME_ENDPOINT=}
+admin=$(bash scripts/cluster/up.sh | tail -n 1)
+admin=${admin#KUBECONFIG=}
+node_name=${NODE_NAME:-$(hostname)}
+node_name=${node_name,,}
+node_kubeconfig=$(bash scripts/cluster/node-credentials.sh "$node_name" | tail -n 1)
+echo "[run] build: tsc -p tsconfig.json" >&2
+npm run --silent build >&2
+cat >&2 <<EOF_HELP
+[run] mini-kubelet joins the cluster as node $node_name. In another terminal:
+[run]   export KUBECONFIG=$admin
+[run]   kubectl get nodes
+EOF_HELP
+exec node bin/mini-kubelet.js --kubeconfig "$node_kubeconfig" --hostname-override "$node_name" \
+  --pod-manifest-path manifests --container-runtime-endpoint "$endpoint" "$@"
