@@ -66,14 +66,21 @@ export async function freePort(): Promise<number> {
  * `kubeletConfig` gives the text of a --config file (written next to the manifest dir, given its path and
  * port): the agent then gets --config instead of --pod-manifest-path and --read-only-port.
  */
-export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
+export async function startAgent(opts: {
+  name: string;
+  extraArgs?: string[];
+  endpoint?: string;
+  kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string;
+  /** The node name (default e2e-<name>-<random>): cluster tests mint its credentials first. */
+  nodeName?: string;
+}): Promise<Agent> {
   const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
   const podLogsDir = path.join(base, 'pods-logs');
   const rootDir = path.join(base, 'root');
   mkdirSync(manifestDir, { recursive: true });
-  const nodeName = `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
+  const nodeName = opts.nodeName ?? `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
   const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
   let child: ChildProcess | undefined;
