@@ -69,14 +69,13 @@ export async function executePodActions(
   // A sandbox that runs already, adopted after an agent restart maybe: counted in burstable's
   // shares like the ones this process made (a no-op once counted), even if nothing starts now.
   if (!actions.createSandbox && !actions.killPod) await deps.podCgroups?.trackPod(pod);
-  if (actions.containersToStart.length === 0 && !actions.createSandbox) {
-    // kubelet: every syncPod's WaitForAttachAndMount remounts the volumes whose files follow the
-    // pod or the cluster, so a refreshed token or a changed label reaches running containers.
-    if (!actions.killPod && observed?.sandboxes[0]?.state === 'ready') {
-      for (const message of await deps.volumes.remountPod(pod)) deps.recorder.event(pod, 'Warning', 'FailedMount', message);
-    }
-    return result;
+  // kubelet: each syncPod marks the pod's volumes for remount, and the volume reconciler rewrites
+  // the ones whose files follow the pod or the cluster (a refreshed token, a changed label) apart
+  // from the pod worker: started here, not awaited, so a slow API server never holds a sync up.
+  if (!actions.killPod && observed?.sandboxes[0]?.state === 'ready') {
+    void deps.volumes.remountPod(pod, (message) => deps.recorder.event(pod, 'Warning', 'FailedMount', message));
   }
+  if (actions.containersToStart.length === 0 && !actions.createSandbox) return result;
 
   // Step 2: volumes and the sandbox; meanwhile, whether the images are there (asked once, used in step 3).
   const specs = actions.containersToStart.map((a) => containerSpec(pod, a.name, a.kind)).filter((c): c is V1Container => !!c);
@@ -138,8 +137,7 @@ async function ensureSandbox(
     return notCreated(errorMessage(err));
   }
   try {
-    // A volume set up before that cannot be refreshed keeps its files: say so, and go on.
-    for (const message of await deps.volumes.setUpPod(pod)) deps.recorder.event(pod, 'Warning', 'FailedMount', message);
+    await deps.volumes.setUpPod(pod);
   } catch (err) {
     deps.recorder.event(pod, 'Warning', 'FailedMount', errorMessage(err));
     return notCreated(errorMessage(err));

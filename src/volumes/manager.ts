@@ -1,8 +1,9 @@
 // Prepares a pod's volumes on the host and turns a container's volumeMounts into CRI mounts (the kubelet's volume manager and makeMounts, in small).
 //
 // setUpPod runs before every sandbox or container start and is idempotent: a volume set up once
-// keeps its files across container restarts. remountPod runs on the other syncs and rewrites the
-// volumes whose files follow the pod or the cluster (downwardAPI, projected: a token refreshed).
+// keeps its files across container restarts. remountPod, on every sync of a running pod, rewrites
+// in the background the volumes whose files follow the pod or the cluster (downwardAPI,
+// projected: a token refreshed), as the kubelet's reconciler does apart from its pod workers.
 // tearDownPod unmounts what the pod mounted (tmpfs) before removing <rootDir>/pods/<uid>, and
 // refuses to remove anything still mounted. In cluster mode, `cluster` supplies tokens and
 // ConfigMaps; without it those sources are refused, as static pods have no API server.
@@ -13,7 +14,6 @@ import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
 import { makeEnvironmentVariables } from '../podworker/translate/env.js';
 import { value } from '../podworker/translate/quantity.js';
-import { hasPayload } from './atomic-writer.js';
 import type { VolumeClusterSources } from './cluster-sources.js';
 import type { DownwardAPISources } from './downward-api.js';
 import { setUpEmptyDir } from './empty-dir.js';
@@ -23,24 +23,24 @@ import { ETC_HOSTS, makeHostsMount } from './hosts-file.js';
 import * as layout from './layout.js';
 import { SystemMounter, type Mounter } from './mounter.js';
 import { absoluteMountPath, makeVolumeMounts, type MountableVolume } from './mounts.js';
-import { requiresRemount, writeVolumeFiles } from './file-volumes.js';
+import { FileVolumes, requiresRemount, setUpFailed } from './file-volumes.js';
 
 export { VolumeError } from './errors.js';
 
 export interface VolumeManager {
   /**
    * Everything the pod's containers mount, made ready before any container is created; throws a
-   * VolumeError naming each volume that cannot be set up. A downwardAPI or projected volume
-   * written before keeps its files when a rewrite fails: such failures are returned (FailedMount
-   * events), and the pod goes on, as the kubelet's does once a volume is mounted.
+   * VolumeError naming each volume that cannot be set up. downwardAPI and projected volumes
+   * written before are left to remountPod, as the kubelet waits only for a volume's first mount.
    */
-  setUpPod(pod: V1Pod): Promise<string[]>;
+  setUpPod(pod: V1Pod): Promise<void>;
   /**
-   * The kubelet's remount on every pod sync (MarkRemountRequired): rewrites the volumes whose
-   * files follow the pod or the cluster, so a refreshed token reaches running containers.
-   * Returns the failures; the pod keeps the files it has.
+   * The kubelet's remount (MarkRemountRequired, carried out by its reconciler): rewrites the
+   * downwardAPI and projected volumes written before, so a refreshed token or a changed label
+   * reaches running containers. Runs in the background, one pass per pod at a time (a call while
+   * one runs joins it); each failure goes to onFailure and the old files stay. Never rejects.
    */
-  remountPod(pod: V1Pod): Promise<string[]>;
+  remountPod(pod: V1Pod, onFailure?: (message: string) => void): Promise<void>;
   /**
    * The CRI mounts for one container instance: its volumeMounts, the managed /etc/hosts (which
    * needs the pod's IPs, known once the sandbox runs) and its termination-message file.
@@ -74,6 +74,7 @@ export interface HostVolumeManagerOptions {
 export class HostVolumeManager implements VolumeManager {
   private readonly mounter: Mounter;
   private readonly clock: () => number;
+  private readonly files: FileVolumes;
 
   constructor(
     private readonly rootDir: string,
@@ -81,6 +82,7 @@ export class HostVolumeManager implements VolumeManager {
   ) {
     this.mounter = opts.mounter ?? new SystemMounter();
     this.clock = opts.clock ?? Date.now;
+    this.files = new FileVolumes({ downward: this.downwardSources(), cluster: opts.cluster, now: this.clock });
   }
 
   podDir(uid: string): string {
@@ -88,33 +90,30 @@ export class HostVolumeManager implements VolumeManager {
   }
 
   /** WaitForAttachAndMount, reduced to set-up: every volume is tried, every failure reported. */
-  async setUpPod(pod: V1Pod): Promise<string[]> {
+  async setUpPod(pod: V1Pod): Promise<void> {
     await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
     // The kubelet's pod manager registers the pod's ConfigMaps with the manager before any read.
     this.opts.cluster?.configMaps.registerPod(pod);
     const failures: string[] = [];
-    const remountFailures: string[] = [];
     for (const v of pod.spec?.volumes ?? []) {
       try {
         await this.setUpVolume(pod, v);
       } catch (err) {
-        const message = setUpFailed(v, err);
-        if (requiresRemount(v) && (await hasPayload(this.mountable(pod, v)!.hostPath))) remountFailures.push(message);
-        else failures.push(message);
+        failures.push(setUpFailed(v, err));
       }
     }
     if (failures.length) throw new VolumeError(failures.join('; '));
-    return remountFailures;
   }
 
-  async remountPod(pod: V1Pod): Promise<string[]> {
+  remountPod(pod: V1Pod, onFailure: (message: string) => void = () => {}): Promise<void> {
     this.opts.cluster?.configMaps.registerPod(pod);
-    const failures: string[] = [];
-    for (const v of pod.spec?.volumes ?? []) {
-      if (!requiresRemount(v)) continue;
-      await this.writeFiles(pod, v).catch((err) => failures.push(setUpFailed(v, err)));
-    }
-    return failures;
+    const volumes = (pod.spec?.volumes ?? []).filter(requiresRemount).map((volume) => ({ volume, dir: this.mountable(pod, volume)!.hostPath }));
+    return this.files.remount(pod, volumes, onFailure);
+  }
+
+  /** Resolves once the pod's background remount (if any) has finished. */
+  remountsSettled(uid: string): Promise<void> {
+    return this.files.settle(uid);
   }
 
   async mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
@@ -148,6 +147,7 @@ export class HostVolumeManager implements VolumeManager {
   /** Unmounts everything mounted below the pod's directory (deepest first), then removes it. */
   async tearDownPod(uid: string): Promise<void> {
     try {
+      await this.files.settle(uid);
       await this.removePodDir(uid);
     } finally {
       // The projected plugin's TearDownAt drops the pod's tokens; the pod manager unregisters it.
@@ -197,15 +197,11 @@ export class HostVolumeManager implements VolumeManager {
     } else if (v.hostPath) {
       await setUpHostPath(v.hostPath);
     } else if (requiresRemount(v)) {
-      await this.writeFiles(pod, v);
+      const dir = this.mountable(pod, v)!.hostPath;
+      if (!(await this.files.written(dir))) await this.files.setUp(pod, v, dir);
     } else {
       throw unsupportedVolume(v);
     }
-  }
-
-  private writeFiles(pod: V1Pod, v: V1Volume): Promise<void> {
-    const ctx = { downward: this.downwardSources(), cluster: this.opts.cluster, now: this.clock() };
-    return writeVolumeFiles(pod, v, this.mountable(pod, v)!.hostPath, ctx);
   }
 
   /** Where a volume is on the host, and whether its plugin forces read-only; undefined for unsupported kinds. */
@@ -218,9 +214,4 @@ export class HostVolumeManager implements VolumeManager {
     return undefined;
   }
 
-}
-
-/** GenerateError("MountVolume.SetUp failed", err): the message of the FailedMount event and the waiting container. */
-function setUpFailed(v: V1Volume, err: unknown): string {
-  return `MountVolume.SetUp failed for volume "${v.name}" : ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -57,10 +57,11 @@ export function makeHarness(opts: {
     clock,
     serializeImagePulls: true,
   });
+  const volumes = new HostVolumeManager(root, opts.volumes?.(clock));
   const syncer = new KubeletPodSyncer({
     cri,
     images,
-    volumes: new HostVolumeManager(root, opts.volumes?.(clock)),
+    volumes,
     recorder,
     crashLoopBackOff,
     logger,
@@ -80,6 +81,7 @@ export function makeHarness(opts: {
     statusManager,
     recorder,
     syncer,
+    volumes,
     root,
     advance: (ms: number) => (now += ms),
     now: clock,

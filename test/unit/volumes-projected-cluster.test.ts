@@ -29,9 +29,15 @@ function setup() {
     metadata: { name: 'web', namespace: 'prod', uid: `uid-${++n}` },
     spec: { serviceAccountName: 'default', containers: [{ name: 'app', image: 'busybox' }], volumes, ...spec },
   });
+  /** remountPod, awaited, with the failures it reported. */
+  const remount = async (p: V1Pod) => {
+    const failures: string[] = [];
+    await vm.remountPod(p, (m) => failures.push(m));
+    return failures;
+  };
   const dir = (p: V1Pod, volume = 'kube-api-access-abcde') => path.join(root, 'pods', p.metadata!.uid!, 'volumes/kubernetes.io~projected', volume);
   const read = (p: V1Pod, file: string, volume?: string) => readFileSync(path.join(dir(p, volume), file), 'utf8');
-  return { kube, tokens, configMaps, vm, pod, dir, read, advance: (ms: number) => (now += ms) };
+  return { kube, tokens, configMaps, vm, pod, dir, read, remount, advance: (ms: number) => (now += ms) };
 }
 const ca = { metadata: { name: 'kube-root-ca.crt', namespace: 'prod' }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nCA\n' } };
 
@@ -39,7 +45,7 @@ test('kube-api-access: a token bound to the pod, ca.crt from kube-root-ca.crt, t
   const h = setup();
   h.kube.configMaps.put(ca);
   const p = h.pod();
-  assert.deepEqual(await h.vm.setUpPod(p), []);
+  await h.vm.setUpPod(p);
   assert.equal(h.read(p, 'token'), h.kube.tokens[0]!.token);
   assert.equal(h.read(p, 'ca.crt'), ca.data['ca.crt']);
   assert.equal(h.read(p, 'namespace'), 'prod');
@@ -69,11 +75,11 @@ test('remountPod: the token file is rewritten through ..data once the token need
   await h.vm.setUpPod(p);
   const firstData = readlinkSync(path.join(h.dir(p), '..data'));
   h.advance(400_000);
-  assert.deepEqual(await h.vm.remountPod(p), []);
+  assert.deepEqual(await h.remount(p), []);
   assert.equal(readlinkSync(path.join(h.dir(p), '..data')), firstData, 'nothing changed: nothing written');
   assert.equal(h.kube.tokens.length, 1);
   h.advance(90_000); // 490 s: past 80 % of 600 s
-  assert.deepEqual(await h.vm.remountPod(p), []);
+  assert.deepEqual(await h.remount(p), []);
   assert.equal(h.kube.tokens.length, 2);
   assert.equal(h.read(p, 'token'), h.kube.tokens[1]!.token);
   assert.notEqual(readlinkSync(path.join(h.dir(p), '..data')), firstData, 'a new timestamped directory behind ..data');
@@ -88,7 +94,7 @@ test('a missing kube-root-ca.crt fails the set-up with the kubelet\'s message; i
     message: 'MountVolume.SetUp failed for volume "kube-api-access-abcde" : configmap "kube-root-ca.crt" not found',
   });
   h.kube.configMaps.put(ca);
-  assert.deepEqual(await h.vm.setUpPod(p), []);
+  await h.vm.setUpPod(p);
   assert.equal(h.read(p, 'ca.crt'), ca.data['ca.crt']);
 });
 
@@ -104,7 +110,7 @@ test('optional: a missing ConfigMap or key is no error and no file', async () =>
       ],
     },
   }]);
-  assert.deepEqual(await h.vm.setUpPod(p), []);
+  await h.vm.setUpPod(p);
   assert.equal(h.read(p, 'a.txt', 'cfg'), '1');
   assert.equal(statSync(path.join(h.dir(p, 'cfg'), 'a.txt')).mode & 0o777, 0o400);
   assert.throws(() => statSync(path.join(h.dir(p, 'cfg'), 'b.txt')), /ENOENT/);
@@ -143,19 +149,35 @@ test('runAsUser in every container: the token is 0600 and owned by that user; fs
   assert.deepEqual([t2.uid, t2.gid], [0, 2000], 'no common user: root keeps it');
 });
 
-test('a volume set up before keeps its files when a refresh fails: setUpPod and remountPod return the failure', async () => {
+test('a volume written before is left to the remount by setUpPod; a failed remount reports and keeps the old files', async () => {
   const h = setup();
   h.kube.configMaps.put(ca);
   const p = h.pod({}, [kubeApiAccess(600)]);
   await h.vm.setUpPod(p);
   const token = h.read(p, 'token');
   h.advance(601_000); // expired
+  await h.vm.setUpPod(p);
+  assert.equal(h.kube.tokens.length, 1, 'a container restart does not wait for the API server');
   h.kube.failNext('serviceaccounts', 'createToken');
-  const [failure] = await h.vm.setUpPod(p);
+  const [failure, ...more] = await h.remount(p);
   assert.match(failure!, /^MountVolume\.SetUp failed for volume "kube-api-access-abcde" : token .* expired and refresh failed: injected failure$/);
-  h.kube.failNext('serviceaccounts', 'createToken');
-  assert.equal((await h.vm.remountPod(p)).length, 1);
+  assert.deepEqual(more, []);
   assert.equal(h.read(p, 'token'), token, 'the old files stay');
+  assert.deepEqual(await h.remount(p), []);
+  assert.equal(h.read(p, 'token'), h.kube.tokens[1]!.token, 'the next pass refreshes it');
+});
+
+test('remountPod: one pass per pod at a time (a second call joins it); tearDownPod waits for it', async () => {
+  const h = setup();
+  h.kube.configMaps.put(ca);
+  const p = h.pod({}, [kubeApiAccess(600)]);
+  await h.vm.setUpPod(p);
+  h.advance(500_000);
+  const first = h.vm.remountPod(p);
+  assert.equal(h.vm.remountPod(p), first);
+  await h.vm.tearDownPod(p.metadata!.uid!);
+  assert.equal(h.kube.tokens.length, 2, 'the pass ran once');
+  assert.throws(() => statSync(h.dir(p)), /ENOENT/, 'nothing written after the tear-down');
 });
 
 test('tearDownPod drops the pod\'s tokens and ConfigMap references', async () => {
