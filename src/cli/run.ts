@@ -120,9 +120,10 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   statusManager.addSink(prober);
   // Node allocatable (src/node/allocatable.ts): unset limits in resourceFieldRef, the tmpfs ceiling.
-  // In cluster mode, tokens and ConfigMaps for projected volumes; without, those sources are refused.
+  // In cluster mode, tokens and ConfigMaps for projected volumes (asked when used, so the cluster
+  // parts may be built after this); without, those sources are refused.
   const volumes = new HostVolumeManager(o.rootDir, {
-    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: cluster?.volumeSources,
+    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: () => cluster?.volumeSources,
   });
   const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({

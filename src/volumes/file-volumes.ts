@@ -16,7 +16,8 @@ import { projectedPayload } from './projected.js';
 
 export interface FileVolumeContext {
   downward: DownwardAPISources;
-  cluster?: VolumeClusterSources;
+  /** Asked at each use: absent in static mode. */
+  cluster: () => VolumeClusterSources | undefined;
   /** Unix ms: names the timestamped directory of a new payload. */
   now: () => number;
 }
@@ -82,7 +83,7 @@ export class FileVolumes {
     const fsGroup = pod.spec?.securityContext?.fsGroup ?? undefined;
     return v.downwardAPI
       ? downwardAPIPayload(pod, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode ?? DEFAULT_MODE, this.ctx.downward)
-      : projectedPayload(pod, v.projected!, { downward: this.ctx.downward, cluster: this.ctx.cluster, fsUser: fsUserFrom(pod), fsGroup });
+      : projectedPayload(pod, v.projected!, { downward: this.ctx.downward, cluster: this.ctx.cluster(), fsUser: fsUserFrom(pod), fsGroup });
   }
 
   private async write(pod: V1Pod, dir: string, payload: Map<string, FileProjection>): Promise<void> {

@@ -66,8 +66,12 @@ export interface HostVolumeManagerOptions {
   mounter?: Mounter;
   /** Unix ms, names the downward API's timestamped directories. */
   clock?: () => number;
-  /** Cluster mode: service-account tokens and ConfigMaps for projected sources; absent, they are refused. */
-  cluster?: VolumeClusterSources;
+  /**
+   * Cluster mode: service-account tokens and ConfigMaps for projected sources; absent (or
+   * undefined when asked), they are refused. A function is asked at each use, so run.ts may
+   * build the cluster parts after the volume manager.
+   */
+  cluster?: VolumeClusterSources | (() => VolumeClusterSources | undefined);
   logger?: Logger;
 }
 
@@ -75,6 +79,7 @@ export class HostVolumeManager implements VolumeManager {
   private readonly mounter: Mounter;
   private readonly clock: () => number;
   private readonly files: FileVolumes;
+  private readonly cluster: () => VolumeClusterSources | undefined;
 
   constructor(
     private readonly rootDir: string,
@@ -82,7 +87,9 @@ export class HostVolumeManager implements VolumeManager {
   ) {
     this.mounter = opts.mounter ?? new SystemMounter();
     this.clock = opts.clock ?? Date.now;
-    this.files = new FileVolumes({ downward: this.downwardSources(), cluster: opts.cluster, now: this.clock });
+    const cluster = opts.cluster;
+    this.cluster = typeof cluster === 'function' ? cluster : () => cluster;
+    this.files = new FileVolumes({ downward: this.downwardSources(), cluster: this.cluster, now: this.clock });
   }
 
   podDir(uid: string): string {
@@ -93,7 +100,7 @@ export class HostVolumeManager implements VolumeManager {
   async setUpPod(pod: V1Pod): Promise<void> {
     await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
     // The kubelet's pod manager registers the pod's ConfigMaps with the manager before any read.
-    this.opts.cluster?.configMaps.registerPod(pod);
+    this.cluster()?.configMaps.registerPod(pod);
     const failures: string[] = [];
     for (const v of pod.spec?.volumes ?? []) {
       try {
@@ -106,7 +113,7 @@ export class HostVolumeManager implements VolumeManager {
   }
 
   remountPod(pod: V1Pod, onFailure: (message: string) => void = () => {}): Promise<void> {
-    this.opts.cluster?.configMaps.registerPod(pod);
+    this.cluster()?.configMaps.registerPod(pod);
     const volumes = (pod.spec?.volumes ?? []).filter(requiresRemount).map((volume) => ({ volume, dir: this.mountable(pod, volume)!.hostPath }));
     return this.files.remount(pod, volumes, onFailure);
   }
@@ -151,8 +158,8 @@ export class HostVolumeManager implements VolumeManager {
       await this.removePodDir(uid);
     } finally {
       // The projected plugin's TearDownAt drops the pod's tokens; the pod manager unregisters it.
-      this.opts.cluster?.tokens.deleteServiceAccountToken(uid);
-      this.opts.cluster?.configMaps.unregisterPod(uid);
+      this.cluster()?.tokens.deleteServiceAccountToken(uid);
+      this.cluster()?.configMaps.unregisterPod(uid);
     }
   }
 

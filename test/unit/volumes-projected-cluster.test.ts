@@ -198,3 +198,15 @@ test('static mode (no cluster): the token source is still refused, naming the vo
     message: 'MountVolume.SetUp failed for volume "kube-api-access-abcde" : projected source sources[0].serviceAccountToken is not supported in static mode: there is no API server to issue the token (only downwardAPI sources are)',
   });
 });
+
+test('cluster sources given as a function are asked at each use (run.ts builds them after the volume manager)', async () => {
+  const h = setup();
+  h.kube.configMaps.put(ca);
+  let sources: { tokens: TokenManager; configMaps: typeof h.configMaps } | undefined;
+  const vm = new HostVolumeManager(path.join(base, 'late'), { cluster: () => sources });
+  const p: V1Pod = { metadata: { name: 'web', namespace: 'prod', uid: 'late-1' }, spec: { serviceAccountName: 'default', containers: [], volumes: [kubeApiAccess()] } };
+  await assert.rejects(vm.setUpPod(p), /is not supported in static mode/);
+  sources = { tokens: h.tokens, configMaps: h.configMaps };
+  await vm.setUpPod(p);
+  assert.equal(readFileSync(path.join(base, 'late/pods/late-1/volumes/kubernetes.io~projected/kube-api-access-abcde/token'), 'utf8'), h.kube.tokens[0]!.token);
+});
