@@ -41,6 +41,7 @@ import { ProbeManager } from '../prober/manager.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
 import { StatsProvider } from '../stats/provider.js';
 import { StatusManager } from '../status/manager.js';
+import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import { HostVolumeManager } from '../volumes/manager.js';
 import type { RunOptions } from './flags.js';
 import { createClusterMode } from './run-cluster.js';
@@ -123,7 +124,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // In cluster mode, tokens and ConfigMaps for projected volumes (asked when used, so the cluster
   // parts may be built after this); without, those sources are refused.
   const volumes = new HostVolumeManager(o.rootDir, {
-    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: () => cluster?.volumeSources,
+    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: (): VolumeClusterSources | undefined => cluster?.volumeSources,
   });
   const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({
