@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap as isYamlMap, isScalar, parseDocument } from 'yaml';
+import { truncate } from '../bounded.js';
 import { MIN_CONTAINER_LOG_MONITOR_INTERVAL_MS, parseContainerLogMaxFiles, parseContainerLogMaxSize } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
 
@@ -111,7 +112,8 @@ export function loadKubeletConfig(file: string): KubeletConfigFile {
 /** Decodes the file's text; relative paths are resolved against the file's directory (resolveRelativePaths). */
 export function decodeKubeletConfig(text: string, file: string): KubeletConfigFile {
   const fail = (why: string): never => {
-    throw new Error(`failed to load Kubelet config file ${file}: ${why}`);
+    // The reason may quote the file (a YAML error quotes the token it met): bounded.
+    throw new Error(`failed to load Kubelet config file ${file}: ${truncate(why)}`);
   };
   if (text.length === 0) fail('the file is empty');
   // YAML 1.1, as the kubelet's YAML reader (yes/no are booleans); JSON is YAML too.

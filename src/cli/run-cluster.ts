@@ -8,6 +8,10 @@ import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
 import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import type { PodCache } from '../pleg/cache.js';
+import type { PodWorkers } from '../podworker/workers.js';
+import type { StatusManager } from '../status/manager.js';
+import { createClusterPods } from './cluster-pods.js';
 import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import type { RunOptions } from './flags.js';
 import { createClusterVolumes } from './run-cluster-volumes.js';
@@ -17,6 +21,10 @@ export interface ClusterHost {
   nodeName: string;
   hostIP: string;
   logger: Logger;
+  // Pods side: the status writer hears the status manager; what runs comes from workers and runtime.
+  statusManager: Pick<StatusManager, 'addSink'>;
+  workers: Pick<PodWorkers, 'state'>;
+  cache: Pick<PodCache, 'get'>;
 }
 
 export interface ClusterMode {
@@ -46,6 +54,10 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   }
   host.logger.info({ server: client.server, nodeName: host.nodeName }, 'cluster mode: joining the API server');
   const sources: PodSource[] = [];
+  // Pods side (cluster-pods.ts): the API's pods bound to this node, their status back to pods/status.
+  // Node side: pods.setMirrorPodLookup(...) and pods.onMirrorPods(...) plug mirror pods in.
+  const pods = createClusterPods(client, host);
+  sources.push(pods.source);
   // The service-account volume: tokens and ConfigMaps for projected volumes (run-cluster-volumes.ts).
   const volumes = createClusterVolumes(client, host.logger);
   return {
@@ -56,6 +68,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
       volumes.start();
     },
     stop: async () => {
+      await pods.stop();
       volumes.stop();
       client.close();
     },

@@ -99,7 +99,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
   const coreHeartbeat = new CoreV1Api(heartbeat);
   const coordination = new CoordinationV1Api(heartbeat);
   const certificates = new CertificatesV1Api(limited);
-  const watch = <T>(prefix: string, resource: string) => watchPath<T>(kc, prefix, resource);
+  const watch = <T>(prefix: string, resource: string, model: string) => watchPath<T>(kc, prefix, resource, model);
 
   return {
     server: creds.server,
@@ -117,14 +117,14 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
           body: { gracePeriodSeconds: d?.gracePeriodSeconds, ...(d?.uid ? { preconditions: { uid: d.uid } } : {}) },
         });
       }),
-      watch: watch<V1Pod>('/api/v1', 'pods'),
+      watch: watch<V1Pod>('/api/v1', 'pods', 'V1Pod'),
     },
     nodes: {
       get: (name) => call(() => coreHeartbeat.readNode({ name })),
       create: (body) => call(() => coreHeartbeat.createNode({ body })),
       patch: (name, body) => call(() => coreHeartbeat.patchNode({ name, body }, strategic)),
       patchStatus: (name, body) => call(() => coreHeartbeat.patchNodeStatus({ name, body }, strategic)),
-      watch: watch<V1Node>('/api/v1', 'nodes'),
+      watch: watch<V1Node>('/api/v1', 'nodes', 'V1Node'),
     },
     leases: {
       get: (namespace, name) => call(() => coordination.readNamespacedLease({ namespace, name })),
@@ -140,11 +140,11 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
     },
     configMaps: {
       get: (namespace, name) => call(() => core.readNamespacedConfigMap({ namespace, name })),
-      watch: watch<V1ConfigMap>('/api/v1', 'configmaps'),
+      watch: watch<V1ConfigMap>('/api/v1', 'configmaps', 'V1ConfigMap'),
     },
     secrets: {
       get: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
-      watch: watch<V1Secret>('/api/v1', 'secrets'),
+      watch: watch<V1Secret>('/api/v1', 'secrets', 'V1Secret'),
     },
     services: {
       list: (namespace) => call(async () => {
@@ -155,7 +155,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
     certificateSigningRequests: {
       create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),
       get: (name) => call(() => certificates.readCertificateSigningRequest({ name })),
-      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests'),
+      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests', 'V1CertificateSigningRequest'),
     },
     close: () => creds.agent.destroy(),
   };

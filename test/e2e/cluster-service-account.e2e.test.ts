@@ -107,10 +107,13 @@ clusterTest('with the node\'s own credentials: a token bound to a pod on the nod
 
 /** An agent joined to the cluster with its node's own credentials. */
 async function joinedAgent(cluster: Cluster, t: TestContext, name: string): Promise<Agent> {
-  const nodeName = uniqueName(`e2e-${name}`);
-  const kubeconfig = await cluster.mintNodeKubeconfig(t, nodeName);
-  await ensureNode(cluster, t, nodeName);
-  const agent = await startAgent({ name, nodeName, extraArgs: ['--kubeconfig', kubeconfig] });
+  const agent = await startAgent({
+    name,
+    extraArgs: async (nodeName) => {
+      await ensureNode(cluster, t, nodeName);
+      return ['--kubeconfig', await cluster.mintNodeKubeconfig(t, nodeName)];
+    },
+  });
   t.after(() => agent.cleanup());
   return agent;
 }

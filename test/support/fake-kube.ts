@@ -4,6 +4,7 @@
 // behaviour beyond what a test needs; the e2e tests run against the real control plane.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { KubeApiError } from '../../src/kubeclient/errors.js';
+import { applyStatusPatch } from './strategic-merge.js';
 import type {
   KubeClient, ListResult, WatchEvent, WatchEventType, WatchHandle, WatchOptions,
 } from '../../src/kubeclient/types.js';
@@ -167,7 +168,9 @@ export class FakeKube {
       const cur = mustGet(res, ns, name);
       const pm = patch.metadata as V1ObjectMeta | undefined;
       if (pm?.uid && pm.uid !== cur.metadata?.uid) throw new KubeApiError(409, 'Conflict', `uid precondition failed for ${name}`);
-      const next = into ? { ...cur, [into]: { ...(cur[into] as object), ...(patch[into] as object) } } : deepMerge(cur, patch);
+      // A pod's status merges as the API server merges it (lists by key, null deletes); other statuses shallowly.
+      const status = res.name === 'pods' && into === 'status' ? applyStatusPatch(cur.status as Obj, (patch.status ?? {}) as Obj) : undefined;
+      const next = status ? { ...cur, status } : into ? { ...cur, [into]: { ...(cur[into] as object), ...(patch[into] as object) } } : deepMerge(cur, patch);
       return res.put(next as T, 'MODIFIED');
     };
     const self = this;
