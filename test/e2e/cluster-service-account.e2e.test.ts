@@ -138,6 +138,8 @@ clusterTest('an API pod on the agent\'s node runs with its service-account volum
     },
   } });
   const id = await runningContainer(agent, pod);
+  await cluster.waitFor('the pod Running in the API', async () =>
+    (await cluster.core.readNamespacedPod({ namespace: ns, name: 'api-pod' })).status?.phase === 'Running', WAIT);
 
   assert.deepEqual((await exec(agent, id, ['ls', SERVICE_ACCOUNT_MOUNT])).trim().split('\n'), ['ca.crt', 'namespace', 'token']);
   const token = await exec(agent, id, ['cat', `${SERVICE_ACCOUNT_MOUNT}/token`]);
@@ -169,7 +171,8 @@ clusterTest('a missing ConfigMap in a projected volume holds the API pod in Cont
     },
   } });
   const message = 'MountVolume.SetUp failed for volume "cfg" : configmap "later" not found';
-  await agent.waitPod('needs-cm', 'waiting on its ConfigMap', (p) => {
+  await cluster.waitFor('the API pod waiting on its ConfigMap', async () => {
+    const p = await cluster.core.readNamespacedPod({ namespace: ns, name: 'needs-cm' });
     const w = p.status?.containerStatuses?.find((s) => s.name === 'main')?.state?.waiting;
     return w?.reason === 'ContainerCreating' && w.message === message;
   }, WAIT);
