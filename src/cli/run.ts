@@ -31,6 +31,7 @@ import type { EndpointSources } from '../server/endpoints.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
 import { StatsProvider } from '../stats/provider.js';
 import { StatusManager } from '../status/manager.js';
+import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import { HostVolumeManager } from '../volumes/manager.js';
 import { recordCriCalls } from '../trace/recording-cri.js';
 import { TraceStore } from '../trace/store.js';
@@ -118,7 +119,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   statusManager.addSink(prober);
   // Node allocatable (src/node/allocatable.ts): unset limits in resourceFieldRef, the tmpfs ceiling.
-  const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });
+  // In cluster mode, tokens and ConfigMaps for projected volumes (asked when used, so the cluster
+  // parts may be built after this); without, those sources are refused.
+  const volumes = new HostVolumeManager(o.rootDir, {
+    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: (): VolumeClusterSources | undefined => cluster?.volumeSources,
+  });
   const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({
     cri: traced,

@@ -29,6 +29,8 @@ class DryVolumes implements VolumeManager {
   async setUpPod(pod: V1Pod): Promise<void> {
     await this.host.describeVolumes(pod);
   }
+  /** A running pod's volumes are rewritten in the background, with no CRI call: nothing to show. */
+  async remountPod(): Promise<void> {}
   mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs?: string[]): Promise<Mount[]> {
     return this.host.describeMounts(pod, container, restartCount, podIPs);
   }

@@ -70,6 +70,12 @@ export async function executePodActions(
   // A sandbox that runs already, adopted after an agent restart maybe: counted in burstable's
   // shares like the ones this process made (a no-op once counted), even if nothing starts now.
   if (!actions.createSandbox && !actions.killPod) await deps.podCgroups?.trackPod(pod);
+  // kubelet: each syncPod marks the pod's volumes for remount, and the volume reconciler rewrites
+  // the ones whose files follow the pod or the cluster (a refreshed token, a changed label) apart
+  // from the pod worker: started here, not awaited, so a slow API server never holds a sync up.
+  if (!actions.killPod && observed?.sandboxes[0]?.state === 'ready') {
+    void deps.volumes.remountPod(pod, (message) => deps.recorder.event(pod, 'Warning', 'FailedMount', message));
+  }
   if (actions.containersToStart.length === 0 && !actions.createSandbox) return result;
 
   // Step 2: volumes and the sandbox; meanwhile, whether the images are there (asked once, used in step 3).

@@ -224,7 +224,8 @@ export class FakeKube {
           const seconds = req.spec?.expirationSeconds ?? 3600;
           const token = `token-${ns}-${sa}-${++this.counter}`;
           this.tokens.push({ namespace: ns, serviceAccount: sa, request: structuredClone(req), token });
-          return { ...req, status: { token, expirationTimestamp: new Date(this.now() + seconds * 1000) } };
+          // The server fills in expirationSeconds when the request leaves it out.
+          return { ...req, spec: { ...req.spec, expirationSeconds: seconds }, status: { token, expirationTimestamp: new Date(this.now() + seconds * 1000) } };
         }) as never,
       },
       configMaps: {

@@ -12,7 +12,7 @@ import { ImageManager } from '../../src/podworker/images.js';
 import { SandboxRequests } from '../../src/podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
 import { StatusManager } from '../../src/status/manager.js';
-import { HostVolumeManager } from '../../src/volumes/manager.js';
+import { HostVolumeManager, type HostVolumeManagerOptions } from '../../src/volumes/manager.js';
 import { FakeCri } from './fake-cri.js';
 
 export const NODE = 'node-a';
@@ -28,8 +28,13 @@ import type { TraceStore } from '../../src/trace/store.js';
 /**
  * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
  * `trace` records the calls the syncs make, as run.ts wires it.
+ * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
  */
-export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>; trace?: TraceStore } = {}) {
+export function makeHarness(opts: {
+  intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>;
+  trace?: TraceStore;
+  volumes?: (clock: () => number) => HostVolumeManagerOptions;
+} = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
   const logger = pino({ level: 'silent' });
@@ -58,10 +63,11 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     clock,
     serializeImagePulls: true,
   });
+  const volumes = new HostVolumeManager(root, opts.volumes?.(clock));
   const syncer = new KubeletPodSyncer({
     cri,
     images,
-    volumes: new HostVolumeManager(root),
+    volumes,
     recorder,
     crashLoopBackOff,
     logger,
@@ -82,6 +88,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     statusManager,
     recorder,
     syncer,
+    volumes,
     root,
     advance: (ms: number) => (now += ms),
     now: clock,
