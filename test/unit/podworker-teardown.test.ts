@@ -97,6 +97,22 @@ describe('PodWorkers teardown', () => {
     await workers.stop();
   });
 
+  it('the stop is the first CRI call of a teardown: the pod is killed as the cache has it, inspected afterwards (kubelet: SyncTerminatingPod)', async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const workers = new PodWorkers({ syncer: h.syncer, logger: silent, concurrency: 2, syncFrequencyMs: 60_000 });
+    const p = pod('first', { terminationGracePeriodSeconds: 1 });
+    workers.updatePod(p);
+    await workers.idle();
+    const before = h.cri.calls.length;
+    workers.killPod(p, 'deleted');
+    await workers.idle();
+    const methods = h.cri.calls.slice(before).map((c) => c.method);
+    assert.equal(methods[0], 'stopContainer', `calls: ${methods.join(', ')}`);
+    assert.ok(methods.includes('stopPodSandbox') && methods.includes('removePodSandbox'), `calls: ${methods.join(', ')}`);
+    assert.equal((await h.cri.listPodSandbox()).length, 0);
+  });
+
   it('a pod killed while its sync waits for a slot is torn down at once and never synced', async () => {
     const syncGate = gate();
     const teardownGate = gate();
