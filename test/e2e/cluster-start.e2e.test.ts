@@ -59,7 +59,7 @@ clusterTest('npm run start:cluster: the node Ready in kubectl get nodes, the exa
     alive();
     const r = await cluster.kubectl(['get', 'nodes', '--no-headers']);
     return r.code === 0 && r.stdout.split('\n').some((l) => /^(\S+)\s+(\S+)/.exec(l)?.slice(1).join(' ') === `${nodeName} Ready`);
-  }, 240_000).catch((e: Error) => { throw new Error(e.message + tail()); });
+  }, 360_000).catch((e: Error) => { throw new Error(e.message + tail()); });
   t.diagnostic(`node Ready ${Date.now() - started} ms after scripts/run-cluster.sh started, ${Date.now() - joinedAt!} ms after the agent started (script, runtime, control plane and build before it)`);
   assert.match(err, new RegExp(`export KUBECONFIG=${cluster.adminKubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the help line names the admin kubeconfig');
 
@@ -111,4 +111,4 @@ clusterTest('npm run start:cluster: the node Ready in kubectl get nodes, the exa
   assert.doesNotMatch(err, /"level":(50|60)|unhandled/i, `no error logged while it ran or stopped${tail()}`);
   const sandboxes = await cri.listPodSandbox({ labelSelector: ownershipSelector(nodeName) });
   assert.ok(sandboxes.filter((s) => s.state === 'SANDBOX_READY').length >= 3, 'the pods keep running after the agent stopped');
-}, { timeout: 420_000 });
+}, { timeout: 540_000 });
