@@ -1,5 +1,6 @@
 // One watch request over client-node's Watch, as our Watchable: events in order, one onClose, stop() at any time.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { WatchConfig } from './credentials.js';
 import { toKubeApiError } from './errors.js';
 import type { WatchEvent, WatchEventType, WatchHandle, WatchOptions } from './types.js';
 
@@ -10,7 +11,9 @@ const TYPES = new Set<WatchEventType>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK
  * Bookmarks are always asked for (allowWatchBookmarks), so a quiet watch still learns newer
  * resourceVersions to resume from, as client-go's reflector does.
  */
-export function watchPath<T>(kc: KubeConfig, prefix: string, resource: string) {
+export function watchPath<T>(config: WatchConfig, prefix: string, resource: string) {
+  // Watch reads only the server and the request options (agent, headers) from its KubeConfig.
+  const kc = config as unknown as KubeConfig;
   return (opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle => {
     const path = opts.namespace ? `${prefix}/namespaces/${encodeURIComponent(opts.namespace)}/${resource}` : `${prefix}/${resource}`;
     let stopped = false;
