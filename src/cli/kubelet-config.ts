@@ -61,11 +61,14 @@ const SUPPORTED: Record<string, Field> = {
   nodeLeaseDurationSeconds: { option: 'nodeLeaseDurationSeconds', kind: 'count', zeroUnset: true },
   kubeAPIQPS: { option: 'kubeApiQps', kind: 'int' },
   kubeAPIBurst: { option: 'kubeApiBurst', kind: 'count', zeroUnset: true },
+  // Joining (src/cli/flags-join.ts).
+  rotateCertificates: { option: 'rotateCertificates', kind: 'bool' },
+  providerID: { option: 'providerId', kind: 'string', zeroUnset: true },
 };
 
 /** Every other field of v1beta1 KubeletConfiguration (staging/src/k8s.io/kubelet/config/v1beta1/types.go). */
 const KNOWN = new Set(`enableServer port tlsCertFile tlsPrivateKeyFile tlsCipherSuites tlsCurvePreferences
-  tlsMinVersion rotateCertificates serverTLSBootstrap authentication authorization registryPullQPS registryBurst
+  tlsMinVersion serverTLSBootstrap authentication authorization registryPullQPS registryBurst
   imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist eventRecordQPS eventBurst
   enableDebuggingHandlers enableContentionProfiling healthzPort healthzBindAddress oomScoreAdj
   streamingConnectionIdleTimeout
@@ -79,7 +82,7 @@ const KNOWN = new Set(`enableServer port tlsCertFile tlsPrivateKeyFile tlsCipher
   makeIPTablesUtilChains iptablesMasqueradeBit iptablesDropBit featureGates failSwapOn memorySwap containerLogMaxWorkers
   configMapAndSecretChangeDetectionStrategy
   systemReserved kubeReserved reservedSystemCPUs showHiddenMetricsForVersion systemReservedCgroup kubeReservedCgroup
-  enforceNodeAllocatable volumePluginDir providerID kernelMemcgNotification enableSystemLogHandler
+  enforceNodeAllocatable volumePluginDir kernelMemcgNotification enableSystemLogHandler
   enableSystemLogQuery shutdownGracePeriod shutdownGracePeriodCriticalPods shutdownGracePeriodByPodPriority
   reservedMemory enableProfilingHandler enableDebugFlagsHandler seccompDefault memoryThrottlingFactor
   memoryReservationPolicy tracing localStorageCapacityIsolation failCgroupV1
@@ -92,6 +95,8 @@ export interface KubeletConfigFile {
   values: Record<string, unknown>;
   /** Known fields mini-kubelet has no counterpart for. */
   ignored: string[];
+  /** Their values, for the few whose value calls for a warning (cgroupDriver: systemd). */
+  ignoredValues: Record<string, unknown>;
   /** Unknown or repeated fields: the kubelet's strict decoding fails on them and it decodes leniently. */
   strictErrors: string[];
 }
@@ -134,12 +139,14 @@ export function decodeKubeletConfig(text: string, file: string): KubeletConfigFi
     else if (!isObject(value)) fail(`${name}: expected an object, got ${show(value)}`);
     else for (const [sub, v] of Object.entries(value)) if (v !== null) fields.push([`${name}.${sub}`, v]);
   }
-  const result: KubeletConfigFile = { values: {}, ignored: [], strictErrors };
+  const result: KubeletConfigFile = { values: {}, ignored: [], ignoredValues: {}, strictErrors };
   for (const [name, value] of fields) {
     const field = SUPPORTED[name];
     if (!field) {
-      if (KNOWN.has(name)) result.ignored.push(name);
-      else result.strictErrors.push(`unknown field "${name}"`);
+      if (KNOWN.has(name)) {
+        result.ignored.push(name);
+        result.ignoredValues[name] = value;
+      } else result.strictErrors.push(`unknown field "${name}"`);
       continue;
     }
     let parsed = convert(field.kind, value, (what) => fail(`${name}: expected ${what}, got ${show(value)}`));

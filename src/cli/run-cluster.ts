@@ -6,8 +6,8 @@
 // starts and stops them around the Kubelet.
 import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
-import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import { createNodeCredentials, type NodeCredentials } from './cluster-credentials.js';
 import type { RunOptions } from './flags.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
@@ -34,19 +34,26 @@ export interface ClusterMode {
 export async function createClusterMode(o: RunOptions, host: ClusterHost): Promise<ClusterMode | undefined> {
   if (!o.kubeconfig) return undefined;
   let client: KubeClient;
+  // --bootstrap-kubeconfig / --rotate-certificates: the client certificate is got and renewed in
+  // the background (src/cli/cluster-credentials.ts); the client is usable at once either way.
+  let credentials: NodeCredentials;
   try {
-    client = await createKubeClient({ kubeconfig: o.kubeconfig, qps: o.kubeApiQps, burst: o.kubeApiBurst });
+    credentials = await createNodeCredentials(o, host, { kubeconfig: o.kubeconfig, qps: o.kubeApiQps, burst: o.kubeApiBurst });
+    client = credentials.client;
   } catch (err) {
     process.stderr.write(`mini-kubelet: cannot use --kubeconfig ${o.kubeconfig}: ${(err as Error).message}\n`);
     return undefined;
   }
   host.logger.info({ server: client.server, nodeName: host.nodeName }, 'cluster mode: joining the API server');
   const sources: PodSource[] = [];
+  // --provider-id (providerID in --config) is o.providerId: Node registration sets it as the Node's
+  // spec.providerID when it builds the Node (kubelet: initialNode), once that part is here.
   return {
     client,
     sources,
     start: async () => {},
     stop: async () => {
+      await credentials.stop();
       client.close();
     },
   };
