@@ -4,7 +4,7 @@ import { createPublicKey } from 'node:crypto';
 import type { CertificateSigningRequestsClient } from '../kubeclient/types.js';
 import { clientUsages, digestedName, generateKey, KUBELET_CLIENT_SIGNER, makeCsr, nodeSubject } from './csr.js';
 import { isExpired, type CertKeyPair } from './pair.js';
-import { requestCertificate, waitForCertificate } from './request.js';
+import { CsrRefusedError, requestCertificate, waitForCertificate } from './request.js';
 import type { CertificateStore } from './store.js';
 
 /** certificate manager's certificateWaitTimeout: how long one CSR may wait for approval and signing. */
@@ -42,7 +42,7 @@ export interface CertificateManagerOptions {
  */
 export function rotationDeadline(pair: CertKeyPair, random: number): number {
   const total = pair.notAfter.getTime() - pair.notBefore.getTime();
-  return pair.notBefore.getTime() + total * (0.7 + 0.2 * random);
+  return pair.notBefore.getTime() + Math.round(total * (0.7 + 0.2 * random));
 }
 
 /** wait.Backoff{Duration: 2s, Factor: 2, Jitter: 0.1, Steps: 5}, then wait.PollInfinite every 32s. */
@@ -67,6 +67,8 @@ export class CertificateManager {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
+  /** After a refused bootstrap CSR: its key (hence its digested name) is not asked with again. */
+  private freshBootstrapKey = false;
 
   constructor(private readonly o: CertificateManagerOptions) {
     this.cert = o.initial;
@@ -140,15 +142,23 @@ export class CertificateManager {
       return true;
     } catch (err) {
       if (this.abort.signal.aborted) return false;
+      if (bootstrap && err instanceof CsrRefusedError) {
+        this.o.store.removeBootstrapKey();
+        this.freshBootstrapKey = true;
+      }
       log.warn({ err: (err as Error).message, bootstrap }, 'failed while requesting a signed client certificate from the control plane; trying again');
       return false;
     }
   }
 
-  /** LoadClientCert's key: the stored (expired) pair's, else the kept bootstrap key, else a new one. */
+  /**
+   * LoadClientCert's key: the stored (expired) pair's, else the kept bootstrap key, else a new
+   * one. Departure: after a refusal the kubelet exits and, restarted, meets the same refused CSR
+   * under the same name; we go on with a new key, so the next CSR is a new one.
+   */
   private bootstrapKey(): string {
     try {
-      const stored = this.o.store.current();
+      const stored = this.freshBootstrapKey ? undefined : this.o.store.current();
       if (stored) return stored.keyPem;
     } catch {
       // an unreadable stored pair: a fresh key, as verifyKeyData rejecting it

@@ -42,6 +42,9 @@ async function ensureCompatible(existing: V1CertificateSigningRequest, r: Certif
   if (!theirs.publicKey.equals(r.keyPublicDer) || !(await theirs.signatureValid)) throw new Error(`the existing CSR ${r.name} is not compatible: made with another key`);
 }
 
+/** The CSR was denied or failed: asking again with the same request gets the same answer. */
+export class CsrRefusedError extends Error {}
+
 export interface WaitOptions {
   timeoutMs: number;
   logger: Logger;
@@ -85,7 +88,7 @@ export async function waitForCertificate(client: CertificateSigningRequestsClien
       if (current.metadata?.uid !== csr.metadata?.uid) throw new Error(`csr "${name}" changed UIDs`);
       const outcome = csrOutcome(current);
       if ('issued' in outcome) return outcome.issued;
-      if ('refused' in outcome) throw new Error(outcome.refused);
+      if ('refused' in outcome) throw new CsrRefusedError(outcome.refused);
       if (outcome.approved && !saidApproved) o.logger.info({ csr: name }, 'certificate signing request is approved, waiting to be issued');
       saidApproved ||= outcome.approved;
     }

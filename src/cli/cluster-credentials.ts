@@ -20,6 +20,43 @@ export interface NodeCredentials {
 
 type Options = Pick<RunOptions, 'kubeconfig' | 'bootstrapKubeconfig' | 'certDir' | 'rotateCertificates'>;
 
+/** Where the node's credentials come from (kubelet: buildKubeletClientConfig's cases). */
+export type CredentialsPlan =
+  /** --kubeconfig as it is: no bootstrap asked for or needed, no rotation (or nothing to rotate). */
+  | { kind: 'kubeconfig'; why: string }
+  /** A certificate is asked for with the bootstrap credentials; `initial`: a valid one already in --cert-dir. */
+  | { kind: 'bootstrap'; bootstrap: KubeConfig; reason: string; initial?: CertKeyPair }
+  /** --rotate-certificates with a certificate in hand (in --cert-dir, else the kubeconfig's). */
+  | { kind: 'rotate'; initial: CertKeyPair; forceRotation: boolean };
+
+/**
+ * Decides from the files alone: bootstrap.LoadClientCert's "is --kubeconfig still valid" first,
+ * then certificate.NewFileStore's order for the certificate to start from (the current pair in
+ * --cert-dir, else the kubeconfig's own). Throws, saying why, when the bootstrap kubeconfig is
+ * needed and cannot be read.
+ */
+export function planNodeCredentials(o: Options, store: CertificateStore, now: number, log: Logger): CredentialsPlan {
+  if (!o.bootstrapKubeconfig && !o.rotateCertificates) return { kind: 'kubeconfig', why: 'no bootstrap, no rotation' };
+  const stored = usable(store, now, log);
+  if (o.bootstrapKubeconfig) {
+    const check = checkClientConfig(o.kubeconfig!, now);
+    if (!check.valid) {
+      try {
+        return { kind: 'bootstrap', bootstrap: loadKubeconfig(o.bootstrapKubeconfig), reason: check.reason, initial: stored };
+      } catch (err) {
+        throw new Error(`unable to load bootstrap kubeconfig ${o.bootstrapKubeconfig}: ${(err as Error).message}`);
+      }
+    }
+    if (!o.rotateCertificates) return { kind: 'kubeconfig', why: 'kubeconfig exists and is valid, skipping bootstrap' };
+  }
+  if (stored) return { kind: 'rotate', initial: stored, forceRotation: false };
+  const kc = loadKubeconfig(o.kubeconfig!);
+  const own = kubeconfigCertificate(kc);
+  if (!own) return { kind: 'kubeconfig', why: 'rotateCertificates: the kubeconfig authenticates without a client certificate; there is nothing to rotate' };
+  // kubeadm on a control-plane node hands over a certificate inline "to be rotated out immediately".
+  return { kind: 'rotate', initial: own, forceRotation: !!kc.getCurrentUser()?.certData };
+}
+
 /**
  * The node's client (built from `clientOptions`, whose kubeconfig is --kubeconfig), its
  * certificate manager started when one is needed. Throws, saying why, when neither the
@@ -27,41 +64,20 @@ type Options = Pick<RunOptions, 'kubeconfig' | 'bootstrapKubeconfig' | 'certDir'
  */
 export async function createNodeCredentials(o: Options, host: { nodeName: string; logger: Logger }, clientOptions: KubeClientOptions): Promise<NodeCredentials> {
   const log = host.logger;
-  const plain = async () => ({ client: await createKubeClient(clientOptions), stop: async () => {} });
-  if (!o.bootstrapKubeconfig && !o.rotateCertificates) return plain();
-  const store = new CertificateStore(o.certDir!);
-  const stored = usable(store, log);
-  let bootstrap: KubeConfig | undefined;
-  if (o.bootstrapKubeconfig) {
-    const check = checkClientConfig(o.kubeconfig!, Date.now());
-    if (check.valid) log.info({ kubeconfig: o.kubeconfig }, 'kubeconfig exists and is valid, skipping bootstrap');
-    else {
-      try {
-        bootstrap = loadKubeconfig(o.bootstrapKubeconfig);
-      } catch (err) {
-        throw new Error(`unable to load bootstrap kubeconfig ${o.bootstrapKubeconfig}: ${(err as Error).message}`);
-      }
-      log.info({ reason: check.reason, bootstrapKubeconfig: o.bootstrapKubeconfig, certDir: store.dir }, 'using the bootstrap kubeconfig to get a client certificate and write the kubeconfig');
-    }
+  const store = new CertificateStore(o.certDir ?? '');
+  const plan = planNodeCredentials(o, store, Date.now(), log);
+  if (plan.kind === 'kubeconfig') {
+    if (o.bootstrapKubeconfig || o.rotateCertificates) log.info({ kubeconfig: o.kubeconfig }, plan.why);
+    return { client: await createKubeClient(clientOptions), stop: async () => {} };
   }
-
-  if (!bootstrap && !o.rotateCertificates) return plain();
-
-  // What the certificate manager starts from (certificate.NewFileStore's order): the current
-  // pair in --cert-dir, else the kubeconfig's own certificate.
-  let initial = stored;
-  let forceRotation = false;
-  if (!initial && !bootstrap) {
-    const kc = loadKubeconfig(o.kubeconfig!);
-    initial = kubeconfigCertificate(kc);
-    // kubeadm on a control-plane node hands over a certificate inline "to be rotated out immediately".
-    forceRotation = !!kc.getCurrentUser()?.certData;
-    if (!initial) {
-      log.warn({ kubeconfig: o.kubeconfig }, 'rotateCertificates: the kubeconfig authenticates without a client certificate; there is nothing to rotate');
-      return plain();
-    }
+  const bootstrap = plan.kind === 'bootstrap' ? plan.bootstrap : undefined;
+  const initial = plan.initial;
+  if (plan.kind === 'bootstrap') {
+    log.info({ reason: plan.reason, bootstrapKubeconfig: o.bootstrapKubeconfig, certDir: store.dir }, initial
+      ? 'using the valid client certificate in --cert-dir and writing the kubeconfig for it'
+      : 'using the bootstrap kubeconfig to get a client certificate and write the kubeconfig');
+    if (initial) writeKubeconfigFromBootstrapping(plan.bootstrap, o.kubeconfig!, store.currentPath);
   }
-  if (bootstrap && initial) writeKubeconfigFromBootstrapping(bootstrap, o.kubeconfig!, store.currentPath);
 
   const client = await createKubeClient({
     ...clientOptions,
@@ -72,12 +88,12 @@ export async function createNodeCredentials(o: Options, host: { nodeName: string
   });
   // The bootstrap credentials stay at hand while rotation is on: a certificate that expired
   // unrenewed is asked for again with them (the kubelet's certConfig).
-  const bootstrapClient = bootstrap ? await createKubeClient({ ...clientOptions, kubeconfig: o.bootstrapKubeconfig!, clientCertificate: undefined }) : undefined;
+  const bootstrapClient = bootstrap && (!initial || o.rotateCertificates) ? await createKubeClient({ ...clientOptions, kubeconfig: o.bootstrapKubeconfig!, clientCertificate: undefined }) : undefined;
   const manager = new CertificateManager({
     nodeName: host.nodeName,
     store,
     initial,
-    forceRotation,
+    forceRotation: plan.kind === 'rotate' && plan.forceRotation,
     rotate: o.rotateCertificates,
     logger: log.child({ component: 'certificate-manager' }),
     csrClient: (current) => (current || !bootstrapClient ? client : bootstrapClient).certificateSigningRequests,
@@ -101,10 +117,10 @@ export async function createNodeCredentials(o: Options, host: { nodeName: string
 }
 
 /** The store's current pair when it is there and unexpired; a broken one is logged and passed over. */
-function usable(store: CertificateStore, log: Logger): CertKeyPair | undefined {
+function usable(store: CertificateStore, now: number, log: Logger): CertKeyPair | undefined {
   try {
     const pair = store.current();
-    return pair && !isExpired(pair, Date.now()) ? pair : undefined;
+    return pair && !isExpired(pair, now) ? pair : undefined;
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'the stored client certificate cannot be used');
     return undefined;

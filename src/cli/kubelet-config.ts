@@ -144,6 +144,9 @@ export function decodeKubeletConfig(text: string, file: string): KubeletConfigFi
     const field = SUPPORTED[name];
     if (!field) {
       if (KNOWN.has(name)) {
+        // A zero value asks for nothing (the v1beta1 defaulting takes it as unset): kubeadm writes
+        // many ("0s", {}), and listing them would bury the fields that do ask for something.
+        if (isZero(value)) continue;
         result.ignored.push(name);
         result.ignoredValues[name] = value;
       } else result.strictErrors.push(`unknown field "${name}"`);
@@ -211,6 +214,11 @@ function convert(kind: Kind, v: unknown, bad: (what: string) => never): unknown 
       return pairs;
     }
   }
+}
+
+function isZero(v: unknown): boolean {
+  if (v === '' || v === 0 || v === '0' || v === '0s') return true;
+  return Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
