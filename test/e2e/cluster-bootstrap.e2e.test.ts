@@ -1,0 +1,181 @@
+// Joining as kubeadm and kind join nodes, against the REAL control plane: the TLS bootstrap from a bootstrap token, client certificate rotation, and kubeadm's and kind's flags and config files.
+//
+// Skipped, with one line saying why, when no kube-apiserver is found (MINI_KUBELET_K8S_BIN).
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import * as x509 from '@peculiar/x509';
+import { stringify } from 'yaml';
+import { podYaml, startAgent, type Agent } from '../support/agent.js';
+import { clusterTest, type Cluster } from '../support/cluster.js';
+import { testCa, testKey } from '../support/test-ca.js'; // also sets up @peculiar/x509
+
+const FIXTURES = path.join(import.meta.dirname, '../fixtures/join');
+
+interface Csr {
+  metadata: { name: string };
+  spec: { signerName: string; username: string; usages: string[] };
+  status?: { conditions?: Array<{ type: string }>; certificate?: string };
+}
+
+/** A scratch dir for one test: where --kubeconfig and --cert-dir go. */
+function scratch(t: TestContext): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mk-e2e-join-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function agentFor(t: TestContext, opts: Parameters<typeof startAgent>[0]): Promise<Agent> {
+  const agent = await startAgent(opts);
+  t.after(() => agent.cleanup());
+  return agent;
+}
+
+const whoami = async (cluster: Cluster, kubeconfig: string) => {
+  const res = await cluster.kubectl(['auth', 'whoami', '-o', 'json'], { kubeconfig });
+  assert.equal(res.code, 0, res.stderr);
+  return (JSON.parse(res.stdout) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
+};
+
+/** The CSRs whose certificate is for `nodeName`, oldest first. */
+async function csrsFor(cluster: Cluster, nodeName: string): Promise<Csr[]> {
+  const res = await cluster.kubectl(['get', 'csr', '-o', 'json']);
+  assert.equal(res.code, 0, res.stderr);
+  const items = (JSON.parse(res.stdout) as { items: Array<Csr & { spec: { request: string } }> }).items;
+  const subject = (c: { spec: { request: string } }) => new x509.Pkcs10CertificateRequest(Buffer.from(c.spec.request, 'base64').toString()).subject;
+  return items.filter((c) => subject(c) === `O=system:nodes, CN=system:node:${nodeName}`);
+}
+
+/** The agent's JSON log lines with this message. */
+const logLines = (agent: Agent, msg: string) => agent.output().split('\n').filter((l) => l.includes(`"msg":"${msg}`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+clusterTest('with only a bootstrap token: the agent gets a signed client certificate, writes its kubeconfig and is system:node:<name>; restarted, it keeps them', async (cluster, t) => {
+  const dir = scratch(t);
+  const kubeconfig = path.join(dir, 'kubelet.conf');
+  const certDir = path.join(dir, 'pki');
+  const bootstrap = await cluster.mintBootstrapKubeconfig(t);
+  const agent = await agentFor(t, { name: 'boot', extraArgs: ['--bootstrap-kubeconfig', bootstrap, '--kubeconfig', kubeconfig, '--cert-dir', certDir] });
+  await agent.waitFor('the kubeconfig written from the bootstrap', () => existsSync(kubeconfig), 60_000);
+
+  const user = await whoami(cluster, kubeconfig);
+  assert.equal(user.username, `system:node:${agent.nodeName}`);
+  assert.ok(user.groups.includes('system:nodes'), user.groups.join(','));
+  assert.equal(statSync(kubeconfig).mode & 0o777, 0o600);
+  const files = readdirSync(certDir).sort();
+  assert.equal(files.length, 2, files.join(' '));
+  assert.match(files[0], /^kubelet-client-\d{4}(-\d{2}){5}\.pem$/);
+  assert.equal(files[1], 'kubelet-client-current.pem');
+  assert.equal(statSync(path.join(certDir, files[0])).mode & 0o777, 0o600);
+  // The controller manager approved it for the bootstrap token's identity.
+  const [csr] = await csrsFor(cluster, agent.nodeName);
+  assert.match(csr.metadata.name, /^node-csr-/);
+  assert.equal(csr.spec.signerName, 'kubernetes.io/kube-apiserver-client-kubelet');
+  assert.match(csr.spec.username, /^system:bootstrap:[a-z0-9]{6}$/);
+  assert.deepEqual(csr.spec.usages, ['digital signature', 'client auth']);
+  assert.ok(csr.status?.conditions?.some((c) => c.type === 'Approved'));
+  assert.equal(logLines(agent, 'client certificate issued (TLS bootstrap)').length, 1);
+
+  // A restart uses the kubeconfig it wrote: no second CSR.
+  await agent.restart();
+  await agent.waitFor('the restarted agent to find its kubeconfig valid', () => logLines(agent, 'kubeconfig exists and is valid, skipping bootstrap').length === 1, 30_000);
+  assert.equal((await csrsFor(cluster, agent.nodeName)).length, 1);
+});
+
+clusterTest('--rotate-certificates: a certificate near its end is replaced while the agent runs, through a CSR sent with the current certificate', async (cluster, t) => {
+  const dir = scratch(t);
+  const nodeName = `e2e-rotate-${Math.random().toString(36).slice(2, 8)}`;
+  // A 120 s certificate from the cluster CA, 80 s old: its rotation deadline (70-90 % of its life)
+  // falls 4-28 s from now, its end 40 s from now.
+  const ca = await testCa({ certPem: readFileSync(path.join(cluster.dir, 'pki/ca.crt'), 'utf8'), keyPem: readFileSync(path.join(cluster.dir, 'pki/ca.key'), 'utf8') });
+  const key = testKey();
+  const now = Date.now();
+  const certPem = await ca.issue({ keyPem: key, commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], notBefore: new Date(now - 80_000), notAfter: new Date(now + 40_000) });
+  writeFileSync(path.join(dir, 'node.crt'), certPem);
+  writeFileSync(path.join(dir, 'node.key'), key, { mode: 0o600 });
+  const server = cluster.kubeConfig.getCurrentCluster()!;
+  const kubeconfig = path.join(dir, 'kubelet.conf');
+  writeFileSync(kubeconfig, stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'node',
+    clusters: [{ name: 'local', cluster: { server: server.server, 'certificate-authority': path.join(cluster.dir, 'pki/ca.crt') } }],
+    users: [{ name: 'node', user: { 'client-certificate': path.join(dir, 'node.crt'), 'client-key': path.join(dir, 'node.key') } }],
+    contexts: [{ name: 'node', context: { cluster: 'local', user: 'node' } }],
+  }));
+  assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${nodeName}`);
+  const certDir = path.join(dir, 'pki');
+  const agent = await agentFor(t, { name: 'rotate', extraArgs: ['--hostname-override', nodeName, '--kubeconfig', kubeconfig, '--rotate-certificates', '--cert-dir', certDir] });
+  const current = path.join(certDir, 'kubelet-client-current.pem');
+  await agent.waitFor('the rotated certificate', () => existsSync(current), 60_000);
+
+  const [deadline] = logLines(agent, 'client certificate rotation deadline');
+  assert.ok(deadline, 'the deadline was logged');
+  const rotated = new X509Certificate(readFileSync(current));
+  const old = new X509Certificate(certPem);
+  assert.notEqual(rotated.serialNumber, old.serialNumber);
+  assert.equal(rotated.subject, `O=system:nodes\nCN=system:node:${nodeName}`);
+  assert.ok(Date.parse(rotated.validTo) > Date.now() + 300 * 86400_000, `a full-length certificate: ${rotated.validTo}`);
+  const csrs = await csrsFor(cluster, nodeName);
+  assert.equal(csrs.length, 1);
+  assert.equal(csrs[0].spec.username, `system:node:${nodeName}`, 'asked for with the current certificate, not a bootstrap token');
+  assert.match(csrs[0].metadata.name, /^csr-/);
+  assert.equal(logLines(agent, 'client certificate rotated').length, 1);
+  assert.equal(logLines(agent, 'client certificate issued (TLS bootstrap)').length, 0);
+  // The rotated pair authenticates as the node.
+  const rotatedKc = path.join(dir, 'rotated.conf');
+  writeFileSync(rotatedKc, readFileSync(kubeconfig, 'utf8').replaceAll(path.join(dir, 'node.crt'), current).replaceAll(path.join(dir, 'node.key'), current));
+  assert.equal((await whoami(cluster, rotatedKc)).username, `system:node:${nodeName}`);
+});
+
+/** The fixture config with this agent's manifest dir and read-only port (kubeadm's file sets neither; a kubelet's read-only port is off by default). */
+const fixtureConfig = (file: string) => ({ manifestDir, port }: { manifestDir: string; port: number }) =>
+  `${readFileSync(path.join(FIXTURES, file), 'utf8').replace('staticPodPath: /etc/kubernetes/manifests', `staticPodPath: ${manifestDir}`)}readOnlyPort: ${port}\n`;
+
+clusterTest('kubeadm\'s flag set and config.yaml start the agent, which joins through the bootstrap token and lists what it ignores', async (cluster, t) => {
+  const dir = scratch(t);
+  const kubeconfig = path.join(dir, 'kubelet.conf');
+  const bootstrap = await cluster.mintBootstrapKubeconfig(t);
+  // The drop-in's and kubeadm-flags.env's flags as kubeadm writes them (=value); the runtime
+  // endpoint is the harness's, the file paths this test's.
+  const agent = await agentFor(t, {
+    name: 'kubeadm',
+    kubeletConfig: fixtureConfig('kubeadm-config.yaml'),
+    extraArgs: [`--bootstrap-kubeconfig=${bootstrap}`, `--kubeconfig=${kubeconfig}`, '--pod-infra-container-image=registry.k8s.io/pause:3.9', `--cert-dir=${path.join(dir, 'pki')}`],
+  });
+  await agent.waitFor('the kubeconfig written from the bootstrap', () => existsSync(kubeconfig), 60_000);
+  assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${agent.nodeName}`);
+  const [ignored, ...more] = logLines(agent, 'ignored: not supported by mini-kubelet');
+  assert.equal(more.length, 0, 'listed once');
+  assert.deepEqual(ignored.flags, ['--pod-infra-container-image']);
+  assert.deepEqual(ignored.fields, ['authentication', 'authorization', 'cgroupDriver', 'healthzBindAddress', 'healthzPort', 'logging.options']);
+  // rotateCertificates: true in the file: the manager stays on, waiting for the new certificate's deadline.
+  await agent.waitFor('the rotation deadline', () => logLines(agent, 'client certificate rotation deadline').length === 1, 30_000);
+});
+
+clusterTest('a kind node\'s KubeletConfiguration and kubeletExtraArgs start the agent, which runs a static pod under cgroupRoot /kubelet', async (cluster, t) => {
+  const nodeName = `e2e-kind-${Math.random().toString(36).slice(2, 8)}`;
+  const kubeconfig = await cluster.mintNodeKubeconfig(t, nodeName);
+  const agent = await agentFor(t, {
+    name: 'kind',
+    kubeletConfig: fixtureConfig('kind-config.yaml'),
+    extraArgs: [
+      '--hostname-override', nodeName, `--kubeconfig=${kubeconfig}`, `--cert-dir=${path.join(scratch(t), 'pki')}`,
+      '--eviction-hard=nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%', '--fail-swap-on=false',
+      '--node-ip=127.0.0.1', '--node-labels=', `--provider-id=kind://docker/kind/${nodeName}`,
+    ],
+  });
+  const [ignored] = logLines(agent, 'ignored: not supported by mini-kubelet');
+  assert.deepEqual(ignored.flags, ['--fail-swap-on', '--eviction-hard']);
+  assert.ok((ignored.fields as string[]).includes('cgroupDriver'));
+  assert.ok(agent.output().includes('cgroup driver systemd'), 'the systemd cgroup driver is warned about');
+  agent.writeManifest('web.yaml', podYaml('web', `
+  containers:
+    - name: main
+      image: busybox:1.36
+      command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+`));
+  const pod = await agent.waitPod('web', 'Running', (p) => p.status?.phase === 'Running');
+  assert.equal(pod.status?.hostIP, '127.0.0.1');
+  assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${nodeName}`);
+});
