@@ -1,9 +1,6 @@
 // The node's client certificate request: an ECDSA P-256 key, a PKCS#10 CSR for system:node:<name> in system:nodes, its usages and its digested name, as the kubelet makes them.
-import 'reflect-metadata'; // @peculiar/x509's dependency injection needs the Reflect metadata API
-import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+import { x509 } from './x509.js';
 
 /** certificates.k8s.io/v1 KubeAPIServerClientKubeletSignerName. */
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import * as x509 from '@peculiar/x509';
 import { stringify } from 'yaml';
 import { podYaml, startAgent, type Agent } from '../support/agent.js';
 import { clusterTest, type Cluster } from '../support/cluster.js';
-import { testCa, testKey } from '../support/test-ca.js'; // also sets up @peculiar/x509
+import { x509 } from '../../src/certificate/x509.js';
+import { testCa, testKey } from '../support/test-ca.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/join');
 
@@ -175,7 +175,7 @@ clusterTest('a kind node\'s KubeletConfiguration and kubeletExtraArgs start the 
       image: busybox:1.36
       command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 `));
-  const pod = await agent.waitPod('web', 'Running', (p) => p.status?.phase === 'Running');
+  const pod = await agent.waitPod(`web-${nodeName}`, 'Running', (p) => p.status?.phase === 'Running');
   assert.equal(pod.status?.hostIP, '127.0.0.1');
   assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${nodeName}`);
 });

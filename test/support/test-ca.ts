@@ -1,9 +1,6 @@
 // A certificate authority for tests: signs node client certificates (from a CSR or a key) and server certificates with chosen validity, as the controller manager's signer or the cluster's CA would.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+import { x509 } from '../../src/certificate/x509.js';
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 export interface IssueOptions {
@@ -51,7 +48,8 @@ export async function testCa(existing?: { certPem: string; keyPem: string }): Pr
     });
     certPem = cert.toString('pem');
   }
-  const issuer = new x509.X509Certificate(certPem).subject;
+  // The CA's subject as it is encoded: Go finds a certificate's parent by the issuer's exact bytes.
+  const issuer = new x509.X509Certificate(certPem).subjectName;
   return {
     certPem,
     keyPem,

@@ -1,9 +1,8 @@
 // The node's client certificate request as the kubelet makes it: key, subject, signature, usages, the bootstrap CSR's name.
-import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
-import * as x509 from '@peculiar/x509';
+import { x509 } from '../../src/certificate/x509.js';
 import { clientUsages, digestedName, generateKey, makeCsr, nodeSubject } from '../../src/certificate/csr.js';
 
 const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;

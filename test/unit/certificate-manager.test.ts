@@ -1,14 +1,13 @@
 // The client certificate manager against the fake API with a fake signer: bootstrap, the rotation deadline on a fake clock, retries, refusals, a restart mid-bootstrap.
-import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import * as x509 from '@peculiar/x509';
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import pino from 'pino';
 import { makeCsr } from '../../src/certificate/csr.js';
+import { x509 } from '../../src/certificate/x509.js';
 import { CertificateManager, retryDelay, rotationDeadline, type CertificateManagerOptions } from '../../src/certificate/manager.js';
 import { parsePair, type CertKeyPair } from '../../src/certificate/pair.js';
 import { CertificateStore } from '../../src/certificate/store.js';
