@@ -135,22 +135,37 @@ export class Kubelet {
    */
   private handle(update: PodUpdate): void {
     const { workers, logger, podConfig } = this.parts;
+    // A status-only change is mostly our own status write coming back from the API: not news.
+    const log = update.op === 'RECONCILE' ? logger.debug.bind(logger) : logger.info.bind(logger);
     for (const pod of update.pods) {
-      logger.info({ op: update.op, source: update.source, pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: pod.metadata?.uid }, 'pod update');
+      log({ op: update.op, source: update.source, pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid: pod.metadata?.uid }, 'pod update');
     }
     const admission = this.admission;
     if (update.op === 'ADD') {
-      const admitted = admission ? admission.handleAdditions(update.pods, podConfig.pods()) : update.pods;
+      // kubelet: podWorkers.UpdatePod takes a pod that arrives with a deletionTimestamp (deleted
+      // while the agent was away) straight to terminating; it is not admitted first.
+      const deleting = update.pods.filter((p) => p.metadata?.deletionTimestamp);
+      const added = update.pods.filter((p) => !p.metadata?.deletionTimestamp);
+      for (const pod of deleting) workers.killPod(pod, 'deleted');
+      const admitted = admission ? admission.handleAdditions(added, podConfig.pods()) : added;
       for (const pod of admitted) workers.updatePod(pod);
-    } else {
-      const current = update.op === 'DELETE' && admission ? podConfig.pods() : [];
+    } else if (update.op === 'DELETE') {
+      const current = admission ? podConfig.pods() : [];
       for (const pod of update.pods) {
         const uid = pod.metadata!.uid!;
-        if (update.op === 'DELETE') {
-          if (!admission?.removed(uid, current)) workers.killPod(pod, 'deleted');
-        } else if (!admission?.isRejected(uid)) workers.updatePod(pod);
+        if (admission?.removed(uid, current)) continue;
+        // Nothing of it is left (its worker finished, the runtime has nothing): the API object of
+        // a pod we finished is going away, not a pod to kill again.
+        if (!workers.isKnown(uid) && !this.parts.cache.get(uid)) continue;
+        workers.killPod(pod, 'deleted');
       }
+    } else if (update.op === 'UPDATE') {
+      for (const pod of update.pods) if (!admission?.isRejected(pod.metadata!.uid!)) workers.updatePod(pod);
     }
+    // RECONCILE (only the status changed, e.g. our own status write seen back through the watch)
+    // is no work for a worker: kubelet HandlePodReconcile only updates the pod manager, which
+    // podConfig already is. Handing it on would sync every pod once more per status write, and
+    // would ask a pod being deleted to start again once torn down.
     this.notify();
   }
 

@@ -1,13 +1,24 @@
-// The critical-pod admission failure handler (pkg/kubelet/preemption/preemption.go HandleAdmissionFailure) for static pods, pure.
+// The critical-pod admission failure handler (pkg/kubelet/preemption/preemption.go HandleAdmissionFailure), pure.
+import type { V1Pod } from '@kubernetes/client-node';
+import { CONFIG_MIRROR_ANNOTATION, isStaticPod } from '../config/annotations.js';
 import { insufficientAmount } from './resources.js';
 import type { PredicateFailureError, PredicateFailureReason } from './types.js';
+
+/** scheduling.SystemCriticalPriority: priorities from here up (system-cluster-critical, system-node-critical) are critical. */
+const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
+
+/** kubetypes.IsCriticalPod: a static pod, a mirror pod, or one with a system-critical priority. */
+export function isCriticalPod(pod: V1Pod): boolean {
+  if (isStaticPod(pod) || pod.metadata?.annotations?.[CONFIG_MIRROR_ANNOTATION] !== undefined) return true;
+  return (pod.spec?.priority ?? 0) >= SYSTEM_CRITICAL_PRIORITY;
+}
 
 /** What the handler leaves: the failures that still reject the pod, or the error preemption ended in. */
 export type AdmissionFailureOutcome = { reasons: PredicateFailureError[] } | { error: string };
 
 /**
- * HandleAdmissionFailure for a critical pod. Every pod here is one: it comes from a manifest, so
- * it is static, and kubetypes.IsCriticalPod holds for every static pod. Running out of a resource
+ * HandleAdmissionFailure for a critical pod (every static pod is one; a pod from the API server
+ * only with a system-critical priority, and any other pod keeps its failures). Running out of a resource
  * (pods, cpu, memory, ephemeral-storage, hugepages-<size>, ...) is no reason to reject a critical
  * pod, so when there is another reason, only those others are kept (in generalFilter's order).
  * When resources are all that is missing, the kubelet tries to free them by evicting pods it may

@@ -13,7 +13,7 @@ export function defaultNodeLabels(nodeName: string, arch: string = goArch(proces
 }
 
 /** runtime.GOARCH for node's process.arch. */
-function goArch(arch: string): string {
+export function goArch(arch: string = process.arch): string {
   return ({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[arch] ?? arch;
 }
 

@@ -1,6 +1,6 @@
 // The predicate admit handler (pkg/kubelet/lifecycle/predicate.go Admit + generalFilter): OS, then all of resources, node affinity, node name, host ports, pure.
 import type { V1Pod } from '@kubernetes/client-node';
-import { handleCriticalAdmissionFailure } from './critical.js';
+import { handleCriticalAdmissionFailure, isCriticalPod } from './critical.js';
 import { fitsHostPorts } from './host-ports.js';
 import { matchesNodeAffinity } from './node-affinity.js';
 import { fitsResources } from './resources.js';
@@ -17,7 +17,8 @@ const failure = (predicateName: string, predicateDesc: string): PredicateFailure
 /**
  * generalFilter (scheduler.AdmissionCheck with includeAllFailures): every failure, in order:
  * each resource that ran out, then NodeAffinity, NodeName and NodePorts. Taints are not checked:
- * the kubelet skips them for static pods, and every pod here is one.
+ * the kubelet skips them for static pods, and checks a pod from the API server only against the
+ * Node object's NoExecute taints, which this agent does not read.
  */
 function generalFilter(pod: V1Pod, others: readonly V1Pod[], node: AdmissionNode): PredicateFailureReason[] {
   const reasons: PredicateFailureReason[] = fitsResources(pod, others, node);
@@ -45,11 +46,16 @@ export function admitPredicates(pod: V1Pod, others: readonly V1Pod[], node: Admi
   }
   const reasons = generalFilter(pod, others, node);
   if (reasons.length === 0) return ADMIT;
-  const outcome = handleCriticalAdmissionFailure(reasons);
+  // HandleAdmissionFailure changes nothing for a pod that is not critical.
+  const outcome = isCriticalPod(pod) ? handleCriticalAdmissionFailure(reasons) : { reasons };
   if ('error' in outcome) {
     return { admit: false, reason: UNEXPECTED_ADMISSION_ERROR, message: `Unexpected error while attempting to recover from admission failure: ${outcome.error}` };
   }
-  // Only the first remaining failure is reported; PredicateFailureError.Error is its message.
+  // Only the first remaining failure is reported, with its Error() as the message.
   const first = outcome.reasons[0]!;
+  if ('resourceName' in first) {
+    // InsufficientResourceError: reason OutOf<resource>.
+    return { admit: false, reason: `OutOf${first.resourceName}`, message: `Node didn't have enough resource: ${first.resourceName}, requested: ${first.requested}, used: ${first.used}, capacity: ${first.capacity}` };
+  }
   return { admit: false, reason: first.predicateName, message: `Predicate ${first.predicateName} failed: ${first.predicateDesc}` };
 }

@@ -1,6 +1,7 @@
 // The agent's cluster-mode flags (--kubeconfig and the Node's), named and defaulted as the kubelet's.
 import { Option, type Command } from 'commander';
 import type { V1Taint } from '@kubernetes/client-node';
+import { validateNodeLabels } from '../node/labels.js';
 import { parseDuration } from './duration.js';
 
 export interface ClusterRunOptions {
@@ -14,6 +15,8 @@ export interface ClusterRunOptions {
   nodeLeaseDurationSeconds: number;
   kubeApiQps: number;
   kubeApiBurst: number;
+  eventQps: number;
+  eventBurst: number;
 }
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -36,7 +39,10 @@ export function parseTaints(v: string, previous: V1Taint[] = []): V1Taint[] {
   return taints;
 }
 
-/** --node-labels: "key=value,key2=value2" (mapStringString); repeated flags add up. */
+/**
+ * --node-labels: "key=value,key2=value2" (mapStringString); repeated flags add up. Checked as the
+ * kubelet's ValidateKubeletFlags checks them (src/node/labels.ts).
+ */
 export function parseLabels(v: string, previous: Record<string, string> = {}): Record<string, string> {
   const labels = { ...previous };
   for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -44,12 +50,19 @@ export function parseLabels(v: string, previous: Record<string, string> = {}): R
     if (eq <= 0) throw new Error(`malformed pair, expect string=string: ${pair}`);
     labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
+  const invalid = validateNodeLabels(labels);
+  if (invalid) throw new Error(invalid);
   return labels;
 }
 
 const positive = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`not a positive integer: ${v}`);
+  return n;
+};
+const nonNegative = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
   return n;
 };
 const signedInt = (v: string) => {
@@ -76,5 +89,7 @@ export function addClusterOptions(program: Command): Command {
     .addOption(duration('--node-status-report-frequency <duration>', 'the node status is written at least this often even when nothing changed', '5m'))
     .option('--node-lease-duration-seconds <n>', 'the Lease\'s duration; it is renewed every quarter of it', positive, 40)
     .option('--kube-api-qps <n>', 'requests per second to the API server (0 or less: no limit; the Node status and Lease are never limited)', signedInt, 50)
-    .option('--kube-api-burst <n>', 'requests that may go at once above --kube-api-qps', positive, 100);
+    .option('--kube-api-burst <n>', 'requests that may go at once above --kube-api-qps', positive, 100)
+    .option('--event-qps <n>', 'events written to the API server per second (0: 5); they do not count against --kube-api-qps', nonNegative, 50)
+    .option('--event-burst <n>', 'events that may be written at once above --event-qps (0: 10)', nonNegative, 100);
 }

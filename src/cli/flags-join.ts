@@ -53,7 +53,7 @@ export const IGNORED_FLAGS: Record<string, boolean> = {
   // The authenticated server (port 10250) and its TLS: mini-kubelet serves only the read-only port.
   'anonymous-auth': true, 'authentication-token-webhook': true, 'authorization-mode': false, 'client-ca-file': false,
   'tls-cert-file': false, 'tls-private-key-file': false, 'tls-cipher-suites': false, 'tls-min-version': false,
-  'rotate-server-certificates': true, port: false, 'healthz-port': false, 'healthz-bind-address': false,
+  'rotate-server-certificates': true, 'healthz-port': false, 'healthz-bind-address': false,
   'streaming-connection-idle-timeout': false,
   // Cloud, volumes, networking helpers, logging and feature gates.
   'cloud-provider': false, 'cloud-config': false, 'volume-plugin-dir': false, 'enable-controller-attach-detach': true,

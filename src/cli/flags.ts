@@ -43,6 +43,8 @@ export interface RunOptions extends ClusterRunOptions, JoinRunOptions {
   maximumDeadContainersPerContainer: number;
   maximumDeadContainers: number;
   readOnlyPort: number;
+  /** --port: the kubelet port advertised in the Node's status (the API on it is not served yet). */
+  port: number;
   address: string;
   clusterDns: string[];
   clusterDomain?: string;
@@ -60,6 +62,11 @@ export interface RunOptions extends ClusterRunOptions, JoinRunOptions {
 const int = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
+  return n;
+};
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`not a port number (1-65535): ${v}`);
   return n;
 };
 const signedInt = (v: string) => {
@@ -136,6 +143,7 @@ export function addRunOptions(program: Command): Command {
     .option('--maximum-dead-containers-per-container <n>', 'dead instances kept per pod and container name, newest first (negative: no limit)', signedInt, 1)
     .option('--maximum-dead-containers <n>', 'dead instances kept on the whole node: each pod and container name is cut to an equal share, then the oldest go (negative: no limit)', signedInt, -1)
     .option('--read-only-port <port>', 'read-only HTTP port: /healthz, /pods (and ?watch=true), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, pod events and container logs (0 disables)', int, 10255)
+    .option('--port <port>', 'the kubelet port the Node advertises (status.daemonEndpoints) for the API server to reach it; mini-kubelet does not serve that API yet', port, 10250)
     .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
     .option('--cluster-domain <domain>', 'cluster domain for ClusterFirst search paths (e.g. cluster.local)')

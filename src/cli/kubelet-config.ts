@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap as isYamlMap, isScalar, parseDocument } from 'yaml';
+import { truncate } from '../bounded.js';
 import { MIN_CONTAINER_LOG_MONITOR_INTERVAL_MS, parseContainerLogMaxFiles, parseContainerLogMaxSize } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
 
@@ -61,15 +62,18 @@ const SUPPORTED: Record<string, Field> = {
   nodeLeaseDurationSeconds: { option: 'nodeLeaseDurationSeconds', kind: 'count', zeroUnset: true },
   kubeAPIQPS: { option: 'kubeApiQps', kind: 'int' },
   kubeAPIBurst: { option: 'kubeApiBurst', kind: 'count', zeroUnset: true },
+  port: { option: 'port', kind: 'port', zeroUnset: true },
+  eventRecordQPS: { option: 'eventQps', kind: 'count' },
+  eventBurst: { option: 'eventBurst', kind: 'count', zeroUnset: true },
   // Joining (src/cli/flags-join.ts).
   rotateCertificates: { option: 'rotateCertificates', kind: 'bool' },
   providerID: { option: 'providerId', kind: 'string', zeroUnset: true },
 };
 
 /** Every other field of v1beta1 KubeletConfiguration (staging/src/k8s.io/kubelet/config/v1beta1/types.go). */
-const KNOWN = new Set(`enableServer port tlsCertFile tlsPrivateKeyFile tlsCipherSuites tlsCurvePreferences
+const KNOWN = new Set(`enableServer tlsCertFile tlsPrivateKeyFile tlsCipherSuites tlsCurvePreferences
   tlsMinVersion serverTLSBootstrap authentication authorization registryPullQPS registryBurst
-  imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist eventRecordQPS eventBurst
+  imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist
   enableDebuggingHandlers enableContentionProfiling healthzPort healthzBindAddress oomScoreAdj
   streamingConnectionIdleTimeout
   imageMinimumGCAge imageMaximumGCAge imageGCHighThresholdPercent imageGCLowThresholdPercent volumeStatsAggPeriod
@@ -116,7 +120,8 @@ export function loadKubeletConfig(file: string): KubeletConfigFile {
 /** Decodes the file's text; relative paths are resolved against the file's directory (resolveRelativePaths). */
 export function decodeKubeletConfig(text: string, file: string): KubeletConfigFile {
   const fail = (why: string): never => {
-    throw new Error(`failed to load Kubelet config file ${file}: ${why}`);
+    // The reason may quote the file (a YAML error quotes the token it met): bounded.
+    throw new Error(`failed to load Kubelet config file ${file}: ${truncate(why)}`);
   };
   if (text.length === 0) fail('the file is empty');
   // YAML 1.1, as the kubelet's YAML reader (yes/no are booleans); JSON is YAML too.

@@ -7,20 +7,32 @@
 import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import type { PodCache } from '../pleg/cache.js';
+import type { PodWorkers } from '../podworker/workers.js';
+import type { StatusManager } from '../status/manager.js';
 import { createNodeCredentials, type NodeCredentials } from './cluster-credentials.js';
+import { createNodeSide, type NodeHost, type NodeSide } from './cluster-node.js';
+import { createClusterPods } from './cluster-pods.js';
 import type { RunOptions } from './flags.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
-export interface ClusterHost {
+export interface ClusterHost extends NodeHost {
   nodeName: string;
   hostIP: string;
   logger: Logger;
+  // Pods side: the status writer hears the status manager; what runs comes from workers and runtime.
+  // Node side (NodeHost): the runtime, PLEG, recorder, workers and pod config, the node's resources.
+  statusManager: Pick<StatusManager, 'addSink'>;
+  workers: Pick<PodWorkers, 'state' | 'uids'>;
+  cache: Pick<PodCache, 'get'>;
 }
 
 export interface ClusterMode {
   client: KubeClient;
   /** Pod sources to add beside the static ones (the API server's pods bound to this node). */
   sources: PodSource[];
+  /** Node, Lease, mirror pods, events (src/cli/cluster-node.ts). */
+  node: NodeSide;
   /** Starts the parts that need the running agent. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -38,7 +50,15 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   // the background (src/cli/cluster-credentials.ts); the client is usable at once either way.
   let credentials: NodeCredentials;
   try {
-    credentials = await createNodeCredentials(o, host, { kubeconfig: o.kubeconfig, qps: o.kubeApiQps, burst: o.kubeApiBurst });
+    credentials = await createNodeCredentials(o, host, {
+      kubeconfig: o.kubeconfig,
+      qps: o.kubeApiQps,
+      burst: o.kubeApiBurst,
+      // kubelet: the heartbeat client's timeout is the smaller of the status period and the lease duration.
+      heartbeatTimeoutMs: Math.min(o.nodeStatusUpdateFrequency, o.nodeLeaseDurationSeconds * 1000),
+      eventQps: o.eventQps,
+      eventBurst: o.eventBurst,
+    });
     client = credentials.client;
   } catch (err) {
     process.stderr.write(`mini-kubelet: cannot use --kubeconfig ${o.kubeconfig}: ${(err as Error).message}\n`);
@@ -46,13 +66,24 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   }
   host.logger.info({ server: client.server, nodeName: host.nodeName }, 'cluster mode: joining the API server');
   const sources: PodSource[] = [];
-  // --provider-id (providerID in --config) is o.providerId: Node registration sets it as the Node's
-  // spec.providerID when it builds the Node (kubelet: initialNode), once that part is here.
+  // Pods side (cluster-pods.ts): the API's pods bound to this node, their status back to pods/status.
+  const pods = createClusterPods(client, host);
+  sources.push(pods.source);
+  // Node side (cluster-node.ts): Node, Lease, events; its mirror pods come from the pod source's
+  // watch, and a static pod's status goes to its mirror pod.
+  const node = createNodeSide(o, client, host);
+  node.useMirrorPodFeed((cb) => pods.onMirrorPods(cb));
+  pods.setMirrorPodLookup((staticPod) => node.mirrorPods.mirrorFor(staticPod));
   return {
     client,
     sources,
-    start: async () => {},
+    node,
+    start: async () => {
+      await node.start();
+    },
     stop: async () => {
+      node.stop();
+      await pods.stop();
       await credentials.stop();
       client.close();
     },

@@ -1,7 +1,9 @@
 // Field errors worded and formatted as the API server's field.Error prints them (apimachinery util/validation/field).
 //
 // `path: Type: value: detail`, e.g. `spec.containers[1].name: Duplicate value: "app"`. Strings are
-// quoted like Go's %q, numbers printed bare, so messages read exactly as kubectl shows them.
+// quoted like Go's %q, numbers printed bare, so messages read exactly as kubectl shows them. A
+// value is quoted in at most MAX_QUOTED_CHARS (a 1 MiB name is shown cut, never copied whole).
+import { MAX_QUOTED_CHARS, quoteBounded, truncate } from '../bounded.js';
 
 export type FieldErrorType =
   | 'Required value'
@@ -19,20 +21,13 @@ export interface FieldError {
   detail?: string;
 }
 
-/** Go's %q for the values we meet (JSON string quoting is close enough for printable text). */
-function quote(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v === null || v === undefined) return 'null';
-  return JSON.stringify(v);
-}
-
 /** field.Error.Error(): Required/Forbidden/Too long print no value (kubelet: ErrorBody). */
 export function formatFieldError(e: FieldError): string {
   const noValue = e.type === 'Required value' || e.type === 'Forbidden' || e.type === 'Too long';
-  let body = noValue ? e.type : `${e.type}: ${quote(e.value)}`;
+  let body = noValue ? e.type : `${e.type}: ${quoteBounded(e.value ?? null)}`;
   if (e.detail) body += `: ${e.detail}`;
-  return `${e.field}: ${body}`;
+  // The path holds user keys too (metadata.labels[<key>]).
+  return `${truncate(e.field, MAX_QUOTED_CHARS)}: ${body}`;
 }
 
 export const required = (field: string, detail?: string): FieldError => ({ type: 'Required value', field, detail });

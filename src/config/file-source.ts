@@ -4,12 +4,14 @@
 // file source sends SET updates: podconfig does the diffing. fs.watch makes changes quick, the
 // periodic re-list makes them certain (a watch can miss events; editors rename files into place).
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
+import { truncate } from '../bounded.js';
 import { FILE_SOURCE } from './annotations.js';
 import { firstSeenStamper } from './first-seen.js';
 import { parseManifest } from './manifest.js';
+import { listManifestFiles, readManifestFile, TOO_LARGE_MESSAGE } from './manifest-files.js';
 import type { Clock, ManifestError, PodSource, SourceLogger, SourceSnapshot } from './types.js';
 
 export interface FileSourceOptions {
@@ -28,37 +30,13 @@ export interface FileSourceOptions {
 /** Why a pass runs: a watch event (keep a file's last good version) or the periodic re-list (the file as it is). */
 type Trigger = 'watch' | 'relist';
 
-interface Parsed { text: string; pods: V1Pod[]; errors: ManifestError[] }
+/** A file's last read: its stat stamp, its digest ('too-large' when it was not read), pods and errors. */
+interface Parsed { stamp: string; digest: string; pods: V1Pod[]; errors: ManifestError[] }
+
+/** A file whose last read gave errors: when, and whether a watch event has already had it read again. */
+interface Failing { at: number; retried: boolean }
 
 const systemClock: Clock = { now: () => Date.now() };
-
-/**
- * The manifest files of a directory: regular files (symlinks followed), not dot-files, not
- * subdirectories, sorted (extractFromDir). The entry types come with the listing; only symlinks
- * (and the rare filesystem that gives no type) cost a stat.
- */
-async function listManifestFiles(dir: string, logger: SourceLogger): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const files: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isFile()) {
-      files.push(path);
-      continue;
-    }
-    try {
-      const st = entry.isDirectory() ? undefined : await stat(path);
-      if (st?.isFile()) files.push(path);
-      else if (!st || st.isDirectory()) logger.debug({ path }, 'not recursing into manifest path');
-      else logger.warn({ path }, 'manifest path is not a regular file; ignoring');
-    } catch (err) {
-      // Removed between readdir and stat, or a dangling symlink: just not there this pass.
-      logger.debug({ path, err: String(err) }, 'cannot stat manifest path');
-    }
-  }
-  return files;
-}
 
 export function createFileSource(opts: FileSourceOptions): PodSource {
   const { manifestDir, nodeName, logger } = opts;
@@ -86,6 +64,32 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   const parsedByPath = new Map<string, Parsed>();
   /** The last parse of each file that had no errors: what a watch pass falls back on. */
   const goodByPath = new Map<string, Parsed>();
+  /** Files whose last read gave errors, by path. */
+  const failing = new Map<string, Failing>();
+
+  /**
+   * Whether a watch event on this file waits for the next re-list. A file that keeps changing and
+   * keeps failing (the agent's own log written into the directory, a download in progress) must
+   * not be read, parsed and reported on every write: each report may change the file again. A
+   * good manifest, and the first change after a failure (someone fixing a typo), are read at once;
+   * after a failed re-read triggered by the watch, the file's next changes wait until a check
+   * period has passed since its last failed read, and the periodic re-list reads it anyway. So a
+   * file that always fails is read about once per --file-check-frequency, and a quick fix of a
+   * new manifest is still seen at once.
+   */
+  function heldBack(path: string): boolean {
+    const f = failing.get(path);
+    return f !== undefined && f.retried && performance.now() - f.at < checkFrequencyMs;
+  }
+
+  function noteRead(path: string, trigger: Trigger, failed: boolean): void {
+    if (!failed) {
+      failing.delete(path);
+      return;
+    }
+    const before = failing.get(path);
+    failing.set(path, { at: performance.now(), retried: (before?.retried ?? false) || (before !== undefined && trigger === 'watch') });
+  }
 
   /** What one pass found: the pods and errors to emit, and a key that changes only when they can. */
   interface Pass { pods: V1Pod[]; errors: ManifestError[]; key: string }
@@ -118,50 +122,60 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
       armWatch(st.ino, st.isDirectory());
     }
     // A watch pass reads only the files the watch named (a burst of 100 new manifests would
-    // otherwise read the whole directory once per event batch); a re-list reads them all.
+    // otherwise read the whole directory once per event batch), and not those held back (see
+    // heldBack); a re-list reads them all.
     const changed = dirty;
     dirty = new Set();
-    const mustRead = (path: string) => trigger === 'relist' || changed === 'all' || changed.has(path) || !parsedByPath.has(path);
+    const mustRead = (path: string) =>
+      trigger === 'relist' || !parsedByPath.has(path) || ((changed === 'all' || changed.has(path)) && !heldBack(path));
     const files = st.isDirectory() ? await listManifestFiles(manifestDir, logger) : [manifestDir];
     const pods: V1Pod[] = [];
     const errors: ManifestError[] = [];
     const keyParts: unknown[] = [];
     const present = new Set<string>();
     for (const path of files) {
-      let text: string;
-      try {
-        text = mustRead(path) ? await readFile(path, 'utf8') : parsedByPath.get(path)!.text;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        const message = `cannot read: ${String(err)}`;
-        errors.push({ source: FILE_SOURCE, path, message });
-        keyParts.push([path, null, message]);
-        continue;
+      let parsed = parsedByPath.get(path);
+      let fresh = false;
+      if (mustRead(path)) {
+        let file;
+        try {
+          file = await readManifestFile(path, parsed?.stamp);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          file = { error: truncate(`cannot read: ${String(err)}`), stamp: '' };
+        }
+        const digest = 'unchanged' in file ? parsed!.digest : 'text' in file ? file.digest : 'error' in file ? `error:${file.error}` : 'too-large';
+        if (parsed?.digest !== digest) {
+          const result = 'text' in file ? parseManifest(file.text, { path, nodeName }) : { pods: [], errors: [{ source: FILE_SOURCE, path, message: 'error' in file ? file.error : TOO_LARGE_MESSAGE }] };
+          parsed = { stamp: file.stamp, digest, ...result };
+          parsedByPath.set(path, parsed);
+          fresh = true;
+        } else {
+          parsed!.stamp = file.stamp;
+        }
+        noteRead(path, trigger, parsed.errors.length > 0);
       }
       present.add(path);
-      let parsed = parsedByPath.get(path);
-      if (parsed?.text !== text) {
-        parsed = { text, ...parseManifest(text, { path, nodeName }) };
-        parsedByPath.set(path, parsed);
-      }
+      parsed = parsed!;
       const good = goodByPath.get(path);
       if (parsed.errors.length === 0) {
         goodByPath.set(path, parsed);
       } else if (trigger === 'watch' && good) {
-        logger.warn({ path }, 'changed manifest cannot be used; keeping its last good version until the next re-list');
+        if (fresh) logger.warn({ path }, 'changed manifest cannot be used; keeping its last good version until the next re-list');
         pods.push(...good.pods);
         errors.push(...parsed.errors);
-        keyParts.push([path, good.text, parsed.text]);
+        keyParts.push([path, good.digest, parsed.digest]);
         continue;
       } else {
         goodByPath.delete(path);
       }
       pods.push(...parsed.pods);
       errors.push(...parsed.errors);
-      keyParts.push([path, parsed.text]);
+      keyParts.push([path, parsed.digest]);
     }
     for (const path of parsedByPath.keys()) if (!present.has(path)) parsedByPath.delete(path);
     for (const path of goodByPath.keys()) if (!present.has(path)) goodByPath.delete(path);
+    for (const path of failing.keys()) if (!present.has(path)) failing.delete(path);
     return { pods, errors, key: JSON.stringify(keyParts) };
   }
 
@@ -208,6 +222,8 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   /** `name`: the entry the watch reported, or undefined when it could not say (then every file is read). */
   function schedule(name?: string | null): void {
     if (stopped) return;
+    // A held-back file's event starts no pass at all (not even a directory listing).
+    if (name && heldBack(join(manifestDir, name))) return;
     if (!name || dirty === 'all') dirty = 'all';
     else dirty.add(join(manifestDir, name));
     clearTimeout(debounce);

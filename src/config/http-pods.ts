@@ -2,9 +2,11 @@
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { CONFIG_HASH_ANNOTATION, CONFIG_PATH_ANNOTATION, CONFIG_SOURCE_ANNOTATION, HTTP_SOURCE } from './annotations.js';
+import { joinBounded, MAX_QUOTED_CHARS, truncate } from '../bounded.js';
 import { formatFieldError, invalid, notSupported, required } from './field-errors.js';
 import { canonicalJSON, staticPodName } from './identity.js';
-import { decodePod, readDocuments } from './manifest.js';
+import { decodePod, rejectionList } from './manifest.js';
+import { readDocuments } from './yaml-documents.js';
 import type { ManifestError } from './types.js';
 
 export interface HttpPodsOptions {
@@ -15,9 +17,6 @@ export interface HttpPodsOptions {
 
 /** Either the pods to SET, or why the body cannot be used: the error text and what /manifests/errors shows. */
 export type HttpPods = { pods: V1Pod[] } | { error: string; errors: ManifestError[] };
-
-/** The body is quoted in the "couldn't parse" error; a long one is cut so one bad answer cannot flood the log. */
-const QUOTED_BODY_MAX = 1024;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -56,26 +55,27 @@ function notKind(value: unknown, kind: string): string | undefined {
  * whole body (the kubelet sends no update then), with every refused item listed.
  */
 export function parseHttpPods(body: string, opts: HttpPodsOptions): HttpPods {
-  const docs = readDocuments(body).filter((d) => d.syntax.length > 0 || (d.value !== null && d.value !== undefined));
+  const docs = readDocuments(body).filter((d) => d.syntax !== undefined || (d.value !== null && d.value !== undefined));
   let value: unknown;
   let unreadable: string | undefined;
   if (docs.length !== 1) unreadable = docs.length === 0 ? 'no object in the body' : `expected one object, found ${docs.length} YAML documents`;
-  else if (docs[0]!.syntax.length > 0) unreadable = docs[0]!.syntax.join('; ');
+  else if (docs[0]!.syntax !== undefined) unreadable = docs[0]!.syntax;
   else value = docs[0]!.value;
 
   const singleErr = unreadable ?? notKind(value, 'Pod');
   if (singleErr === undefined) {
     const decoded = decodePod(value, opts.nodeName, (pod) => applyHttpPodIdentity(pod, opts, opts.url));
     if (decoded.pod) return { pods: [decoded.pod] };
-    const message = decoded.messages.join('; ');
-    return { error: `invalid pod: ${message}`, errors: [{ source: HTTP_SOURCE, path: opts.url, ...(decoded.podName !== undefined ? { podName: decoded.podName } : {}), message }] };
+    const { reject, errors } = rejectionList(HTTP_SOURCE, opts.url);
+    reject('', decoded.messages, decoded.podName);
+    return { error: `invalid pod: ${errors[0]!.message}`, errors };
   }
 
   const listErr = unreadable ?? notKind(value, 'PodList');
   if (listErr === undefined) return podList(value as Record<string, unknown>, opts);
 
-  const quoted = body.length > QUOTED_BODY_MAX ? `${body.slice(0, QUOTED_BODY_MAX)}... (${body.length} characters)` : body;
-  const error = `${opts.url}: received '${quoted}', but couldn't parse as single (${singleErr}) or multiple pods (${listErr}).`;
+  // The kubelet quotes the whole body; a few hundred characters of it say what was served.
+  const error = truncate(`${opts.url}: received '${truncate(body, MAX_QUOTED_CHARS)}', but couldn't parse as single (${singleErr}) or multiple pods (${listErr}).`);
   return { error, errors: [{ source: HTTP_SOURCE, path: opts.url, message: error }] };
 }
 
@@ -87,13 +87,13 @@ function podList(list: Record<string, unknown>, opts: HttpPodsOptions): HttpPods
     return { error: `invalid pods list: ${message}`, errors: [{ source: HTTP_SOURCE, path: opts.url, message }] };
   }
   const pods: V1Pod[] = [];
-  const errors: ManifestError[] = [];
+  const { reject, errors } = rejectionList(HTTP_SOURCE, opts.url);
   items.forEach((item, i) => {
     const value = isObject(item) ? { apiVersion: 'v1', kind: 'Pod', ...item } : item;
     const decoded = decodePod(value, opts.nodeName, (pod) => applyHttpPodIdentity(pod, opts, `${opts.url}#${i}`));
     if (decoded.pod) pods.push(decoded.pod);
-    else errors.push({ source: HTTP_SOURCE, path: opts.url, ...(decoded.podName !== undefined ? { podName: decoded.podName } : {}), message: `items[${i}]: ${decoded.messages.join('; ')}` });
+    else reject(`items[${i}]: `, decoded.messages, decoded.podName);
   });
-  if (errors.length > 0) return { error: `invalid pod: ${errors.map((e) => e.message).join('; ')}`, errors };
+  if (errors.length > 0) return { error: `invalid pod: ${joinBounded(errors.map((e) => e.message))}`, errors };
   return { pods };
 }

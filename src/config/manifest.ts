@@ -1,16 +1,18 @@
 // Turns one manifest file's text into accepted static pods and rejected documents (kubelet: file.go extractFromFile + common.go tryDecodeSinglePod).
 //
 // One Pod per file, as the kubelet reads it; several YAML documents in one file is our documented
-// extension: each document is a pod, and a bad document rejects only itself.
+// extension: each document is a pod, and an invalid document rejects only itself (a syntax error
+// ends the reading there). Every error is bounded: see rejectionList.
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseAllDocuments, type Document } from 'yaml';
 import { FILE_SOURCE } from './annotations.js';
 import { applyPodDefaults } from './defaults.js';
+import { joinBounded, MAX_QUOTED_CHARS, truncate } from '../bounded.js';
 import { formatFieldError, notSupported, required } from './field-errors.js';
 import { applyStaticPodIdentity } from './identity.js';
-import { checkPodShape, dropNulls } from './shape.js';
+import { checkPodShape } from './shape.js';
 import type { ManifestError } from './types.js';
 import { validatePod } from './validate.js';
+import { readDocuments } from './yaml-documents.js';
 
 export interface ManifestOptions {
   path: string;
@@ -22,13 +24,6 @@ export interface ManifestOptions {
 export interface ParsedManifest {
   pods: V1Pod[];
   errors: ManifestError[];
-}
-
-const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
-
-/** Syntax errors with the position the yaml library found ("at line 3, column 5"), one line each. */
-function syntaxMessages(doc: Document.Parsed): string[] {
-  return doc.errors.map((e) => e.message.split('\n')[0]!.replace(/:$/, ''));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,42 +62,58 @@ export function decodePod(value: unknown, nodeName: string, identify: (pod: V1Po
   return { pod, podName, messages: [] };
 }
 
-/** One YAML document of a text: its value (nulls dropped; undefined for an empty document), or its syntax errors. */
-export interface ManifestDocument { value: unknown; syntax: string[] }
+/** Rejected documents listed per file; the rest are counted in one more entry, so a file of many bad pods is a few lines. */
+export const MAX_REJECTED_DOCUMENTS = 5;
 
 /**
- * The documents of a manifest text. YAML 1.1, as Go's yaml.v2 reads manifests: `defaultMode:
- * 0644` is octal there, not 644. But yaml.v2 leaves timestamps as strings when decoding untyped,
- * so `date: 2024-01-01` is text.
+ * The errors of one file or body, at most MAX_REJECTED_DOCUMENTS of them and then a count of the
+ * rest, each message bounded (the field errors joined as kubectl prints them, cut at
+ * MAX_MESSAGE_CHARS) and each pod name cut: nothing a manifest holds reaches a log line or
+ * /manifests/errors unbounded.
  */
-export function readDocuments(text: string): ManifestDocument[] {
-  const docs = parseAllDocuments(text, { version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP_TAG) });
-  const list = Array.isArray(docs) ? docs : [];
-  return list.map((doc) => {
-    const syntax = syntaxMessages(doc);
-    return syntax.length > 0 ? { value: undefined, syntax } : { value: dropNulls(doc.toJS({ maxAliasCount: 100 })), syntax };
-  });
+export function rejectionList(source: string, path: string): { reject(prefix: string, messages: string[], podName?: string): void; errors: ManifestError[] } {
+  const errors: ManifestError[] = [];
+  let dropped = 0;
+  return {
+    errors,
+    reject(prefix, messages, podName) {
+      if (errors.length >= MAX_REJECTED_DOCUMENTS) {
+        dropped++;
+        const more = `${dropped} more rejected ${dropped === 1 ? 'document' : 'documents'} not listed`;
+        if (dropped === 1) errors.push({ source, path, message: more });
+        else errors[errors.length - 1]!.message = more;
+        return;
+      }
+      const name = podName !== undefined ? { podName: truncate(podName, MAX_QUOTED_CHARS) } : {};
+      errors.push({ source, path, ...name, message: truncate(prefix + joinBounded(messages)) });
+    },
+  };
 }
 
-/** Parses a whole file. Empty documents (a trailing `---`, comments only) are skipped. */
+/**
+ * Parses a whole file. Empty documents (a trailing `---`, comments only) are skipped. The first
+ * syntax error ends the reading: the documents before it stand, and it is the file's last error.
+ * Anything the decoding throws (a structure too deep for the stack) rejects this file alone.
+ */
 export function parseManifest(text: string, opts: ManifestOptions): ParsedManifest {
   const source = opts.source ?? FILE_SOURCE;
-  const list = readDocuments(text);
-  const multi = list.length > 1;
   const pods: V1Pod[] = [];
-  const errors: ManifestError[] = [];
-  const reject = (i: number, messages: string[], podName?: string) => {
-    const where = multi ? `document[${i}]: ` : '';
-    errors.push({ source, path: opts.path, ...(podName !== undefined ? { podName } : {}), message: where + messages.join('; ') });
-  };
-  list.forEach(({ value, syntax }, i) => {
-    if (syntax.length > 0) return reject(i, syntax);
-    if (value === null || value === undefined) return;
-    const configPath = multi ? `${opts.path}#${i}` : opts.path;
-    const decoded = decodePod(value, opts.nodeName, (pod) => applyStaticPodIdentity(pod, { nodeName: opts.nodeName, filePath: opts.path, configPath, source }));
-    if (decoded.pod) pods.push(decoded.pod);
-    else reject(i, decoded.messages, decoded.podName);
-  });
+  const { reject, errors } = rejectionList(source, opts.path);
+  try {
+    const list = readDocuments(text);
+    const multi = list.length > 1;
+    list.forEach(({ value, syntax }, i) => {
+      const where = multi ? `document[${i}]: ` : '';
+      if (syntax !== undefined) return reject(where, [syntax]);
+      if (value === null || value === undefined) return;
+      const configPath = multi ? `${opts.path}#${i}` : opts.path;
+      const decoded = decodePod(value, opts.nodeName, (pod) => applyStaticPodIdentity(pod, { nodeName: opts.nodeName, filePath: opts.path, configPath, source }));
+      if (decoded.pod) pods.push(decoded.pod);
+      else reject(where, decoded.messages, decoded.podName);
+    });
+  } catch (err) {
+    return { pods: [], errors: [{ source, path: opts.path, message: truncate(`cannot decode: ${(err as Error)?.message ?? String(err)}`) }] };
+  }
   if (pods.length === 0 && errors.length === 0) errors.push({ source, path: opts.path, message: 'no Pod in the file (it is empty)' });
   return { pods, errors };
 }

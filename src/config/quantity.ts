@@ -4,6 +4,7 @@
 //   <signedNumber><suffix>, suffix = binarySI (Ki..Ei) | decimalExponent (e/E<int>) | decimalSI (n u m "" k M G T P E)
 // client-node's quantityToScalar is not usable here: it throws on "1.5Gi" and mixes number and
 // bigint results. A float is precise enough for comparing requests with limits and for cgroups.
+import { quoteBounded } from '../bounded.js';
 
 const BINARY_SI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 /** Decimal suffixes as powers of ten. */
@@ -23,7 +24,7 @@ export const QUANTITY_FORMAT_MESSAGE = "quantities must match the regular expres
 
 export class QuantityError extends Error {
   constructor(readonly input: unknown) {
-    super(`invalid quantity ${JSON.stringify(input)}: ${QUANTITY_FORMAT_MESSAGE}`);
+    super(`invalid quantity ${quoteBounded(input)}: ${QUANTITY_FORMAT_MESSAGE}`);
     this.name = 'QuantityError';
   }
 }

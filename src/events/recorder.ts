@@ -5,6 +5,7 @@
 // and lastTimestamp instead of adding a row, and each pod keeps at most `maxPerPod` events.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { truncate } from '../bounded.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -47,7 +48,10 @@ export class EventRecorder {
     this.sinks.push(sink);
   }
 
-  event(pod: V1Pod, type: EventType, reason: string, message: string, fieldPath = ''): void {
+  event(pod: V1Pod, type: EventType, reason: string, fullMessage: string, fieldPath = ''): void {
+    // An event quotes what the spec and the runtime said (an image name, a probe's output): bounded
+    // at the API's NoteLengthLimit, so the store, the log line and describe stay small.
+    const message = truncate(fullMessage);
     const uid = pod.metadata?.uid ?? '';
     const now = this.opts.clock();
     const list = this.byPod.get(uid) ?? [];

@@ -26,6 +26,14 @@ export interface KubeClientOptions {
   /** Deadline of one request (watches excepted). */
   requestTimeoutMs?: number;
   /**
+   * Deadline of a Node or Lease write (kubelet: the heartbeat client's timeout, the smaller of
+   * --node-status-update-frequency and the lease duration); default requestTimeoutMs.
+   */
+  heartbeatTimeoutMs?: number;
+  /** --event-qps / --event-burst: events have their own client and limit, as the kubelet's (0: client-go's 5 and 10). */
+  eventQps?: number;
+  eventBurst?: number;
+  /**
    * The client certificate to use instead of the kubeconfig's user (whose credentials, a token
    * included, are then dropped, as restclient.AnonymousClientConfig), or 'pending' when the TLS
    * bootstrap has not got one yet. Either way setClientCertificate replaces it later.
@@ -114,12 +122,14 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
   const limited = configuration(creds, o.qps > 0 ? new TokenBucket(o.qps, o.burst) : undefined, timeoutMs);
   // kubelet: the heartbeat client (Node status, Lease) has no QPS limit, so a busy agent never
   // delays the writes that keep its node Ready.
-  const heartbeat = configuration(creds, undefined, timeoutMs);
+  const heartbeat = configuration(creds, undefined, o.heartbeatTimeoutMs ?? timeoutMs);
+  const eventQps = o.eventQps ?? 50;
+  const eventsApi = new CoreV1Api(configuration(creds, new TokenBucket(eventQps || 5, (o.eventBurst ?? 100) || 10), timeoutMs));
   const core = new CoreV1Api(limited);
   const coreHeartbeat = new CoreV1Api(heartbeat);
   const coordination = new CoordinationV1Api(heartbeat);
   const certificates = new CertificatesV1Api(limited);
-  const watch = <T>(prefix: string, resource: string) => watchPath<T>(creds.watchConfig(timeoutMs), prefix, resource);
+  const watch = <T>(prefix: string, resource: string, model: string) => watchPath<T>(creds.watchConfig(timeoutMs), prefix, resource, model);
 
   return {
     server: creds.server,
@@ -137,14 +147,14 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
           body: { gracePeriodSeconds: d?.gracePeriodSeconds, ...(d?.uid ? { preconditions: { uid: d.uid } } : {}) },
         });
       }),
-      watch: watch<V1Pod>('/api/v1', 'pods'),
+      watch: watch<V1Pod>('/api/v1', 'pods', 'V1Pod'),
     },
     nodes: {
       get: (name) => call(() => coreHeartbeat.readNode({ name })),
       create: (body) => call(() => coreHeartbeat.createNode({ body })),
       patch: (name, body) => call(() => coreHeartbeat.patchNode({ name, body }, strategic)),
       patchStatus: (name, body) => call(() => coreHeartbeat.patchNodeStatus({ name, body }, strategic)),
-      watch: watch<V1Node>('/api/v1', 'nodes'),
+      watch: watch<V1Node>('/api/v1', 'nodes', 'V1Node'),
     },
     leases: {
       get: (namespace, name) => call(() => coordination.readNamespacedLease({ namespace, name })),
@@ -152,19 +162,19 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
       update: (body) => call(() => coordination.replaceNamespacedLease({ namespace: body.metadata!.namespace!, name: body.metadata!.name!, body })),
     },
     events: {
-      create: (body) => call(() => core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body })),
-      patch: (namespace, name, body) => call(() => core.patchNamespacedEvent({ namespace, name, body }, strategic)),
+      create: (body) => call(() => eventsApi.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body })),
+      patch: (namespace, name, body) => call(() => eventsApi.patchNamespacedEvent({ namespace, name, body }, strategic)),
     },
     serviceAccounts: {
       createToken: (namespace, name, body) => call(() => core.createNamespacedServiceAccountToken({ namespace, name, body })),
     },
     configMaps: {
       get: (namespace, name) => call(() => core.readNamespacedConfigMap({ namespace, name })),
-      watch: watch<V1ConfigMap>('/api/v1', 'configmaps'),
+      watch: watch<V1ConfigMap>('/api/v1', 'configmaps', 'V1ConfigMap'),
     },
     secrets: {
       get: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
-      watch: watch<V1Secret>('/api/v1', 'secrets'),
+      watch: watch<V1Secret>('/api/v1', 'secrets', 'V1Secret'),
     },
     services: {
       list: (namespace) => call(async () => {
@@ -175,7 +185,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
     certificateSigningRequests: {
       create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),
       get: (name) => call(() => certificates.readCertificateSigningRequest({ name })),
-      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests'),
+      watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests', 'V1CertificateSigningRequest'),
     },
     setClientCertificate: (certificate) => creds.setClientCertificate(certificate),
     close: () => creds.close(),

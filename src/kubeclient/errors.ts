@@ -1,6 +1,4 @@
 // API-server failures as one typed error (HTTP code, the Status reason, a bounded message), with the apierrors.IsX checks the kubelet uses.
-import { ApiException } from '@kubernetes/client-node';
-
 /** A Status message or a network error can echo a whole object; logs and statuses keep at most this much. */
 const MAX_MESSAGE = 512;
 
@@ -33,7 +31,7 @@ export const isRetriable = (err: unknown): boolean =>
 /** Any error from a client-node call (or our own watch) as a KubeApiError. */
 export function toKubeApiError(err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;
-  if (err instanceof ApiException) {
+  if (isApiException(err)) {
     const status = asStatus(err.body);
     const reason = status?.reason ?? reasonForCode(err.code);
     return new KubeApiError(err.code, reason, status?.message ?? `${err.code} ${reason}`);
@@ -44,6 +42,15 @@ export function toKubeApiError(err: unknown): KubeApiError {
     return new KubeApiError(0, 'Timeout', `no answer from the API server in time: ${e.message ?? 'aborted'}`);
   }
   return new KubeApiError(0, 'Unavailable', `the API server cannot be reached: ${e?.message ?? String(err)}`);
+}
+
+/**
+ * client-node's ApiException ({code, body, headers}), recognised by shape: importing the class
+ * would load all of client-node into an agent that never talks to an API server.
+ */
+function isApiException(err: unknown): err is { code: number; body: unknown } {
+  const e = err as { code?: unknown; headers?: unknown } | null;
+  return e instanceof Error && typeof e.code === 'number' && 'body' in e && typeof e.headers === 'object';
 }
 
 /** A metav1.Status from an error body, which client-node hands over parsed or as text. */

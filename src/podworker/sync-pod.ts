@@ -118,6 +118,9 @@ export class KubeletPodSyncer implements PodSyncer {
     // kubelet: podContainerManager.Destroy, once nothing of the pod runs in its cgroup.
     await this.opts.podCgroups?.removePod(uid);
     this.opts.logger.info({ pod: podRef(pod), uid, reason }, 'pod removed from the runtime');
+    // kubelet: SyncTerminatedPod ends with statusManager.TerminatePod; the API status writer
+    // finishes a deleted API pod (final status, then the object itself) once it hears deletePod.
+    if (reason !== 'orphaned') this.opts.statusManager.terminatePod(pod);
     this.opts.statusManager.deletePod(uid);
     this.opts.recorder.forget(uid);
     this.reasons.delete(uid);

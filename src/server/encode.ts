@@ -1,4 +1,5 @@
 // Pods and errors in their wire form: API field names and field set from client-node's Pod models, RFC3339 times, metav1.Status.
+import { truncate } from '../bounded.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { loadWireType, type WireType } from './wire-types.js';
 
@@ -107,5 +108,6 @@ export function encodePodListJSON(pods: V1Pod[]): string {
 
 /** A metav1.Status failure body, the shape the API server answers errors with. */
 export function statusBody(code: number, reason: string, message: string): Record<string, unknown> {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  // The message may quote the request (a pod name from the URL) or an error's text: bounded.
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: truncate(message), reason, code };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { toCoreEvent, type PodEvent } from '../events/recorder.js';
 import { CONTAINER_LOGS_PREFIX, serveContainerLogs } from '../logs/http.js';
 import type { ContainerLogsView } from '../logs/locate.js';
+import { truncate } from '../bounded.js';
 import { encodePodListJSON, statusBody } from './encode.js';
 import { servePodWatch } from './pod-watch.js';
 import type { SummaryOptions } from '../stats/provider.js';
@@ -152,7 +153,7 @@ function serveMetrics(res: http.ServerResponse, source: NonNullable<ReadOnlyServ
     },
     (err: unknown) => {
       logger.error({ err }, 'read-only server: cannot collect metrics');
-      sendText(res, 500, `cannot collect metrics: ${String((err as Error)?.message ?? err)}`);
+      sendText(res, 500, truncate(`cannot collect metrics: ${String((err as Error)?.message ?? err)}`));
     },
   );
 }
@@ -167,7 +168,7 @@ function serveSummary(res: http.ServerResponse, url: URL, summary: NonNullable<R
     (s) => sendJSON(res, 200, s),
     (err: unknown) => {
       logger.error({ err }, 'read-only server: cannot collect stats');
-      sendText(res, 500, `Internal Error: ${String((err as Error)?.message ?? err)}`);
+      sendText(res, 500, truncate(`Internal Error: ${String((err as Error)?.message ?? err)}`));
     },
   );
 }

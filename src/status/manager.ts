@@ -1,6 +1,7 @@
 // Keeps the latest status of every pod and hands only real changes to the sinks (the kubelet's status_manager).
 import type { V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { withTransitionTime } from './conditions.js';
+import { terminatedStatus } from './merge.js';
 import { asDate } from './spec.js';
 import { isPodStatusEqual, normalizeStatus } from './status-equal.js';
 import { isTerminalPhase, KUBELET_CONDITIONS } from './types.js';
@@ -110,6 +111,16 @@ export class StatusManager {
         this.logger.error({ pod: podRef(pod), err }, 'status sink failed');
       }
     }
+  }
+
+  /**
+   * status_manager TerminatePod: the pod's final status once nothing of it runs (merge.ts
+   * terminatedStatus), so what the sinks last hear of a deleted pod is terminal.
+   */
+  terminatePod(pod: V1Pod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    this.setPodStatus(pod, terminatedStatus(pod, this.entries.get(uid)?.status ?? pod.status ?? {}));
   }
 
   getPodStatus(uid: string): V1PodStatus | undefined {

@@ -1,5 +1,6 @@
 // Normalizing and comparing pod statuses, so the manager publishes only real changes (status_manager normalizeStatus, isPodStatusByKubeletEqual).
 import type { V1ContainerState, V1ContainerStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { truncate } from '../bounded.js';
 import { asDate } from './spec.js';
 
 /** kubecontainer.MaxPodTerminationMessageLogLength: all termination messages of a pod share 12 KiB. */
@@ -12,6 +13,7 @@ function toSeconds(t: Date | string | undefined): Date | undefined {
 }
 
 function normalizeState(state: V1ContainerState | undefined, bytesPerStatus: number): void {
+  if (state?.waiting?.message) state.waiting.message = truncate(state.waiting.message);
   if (state?.running?.startedAt) state.running.startedAt = toSeconds(state.running.startedAt);
   const t = state?.terminated;
   if (!t) return;
@@ -22,14 +24,21 @@ function normalizeState(state: V1ContainerState | undefined, bytesPerStatus: num
   }
 }
 
-/** normalizeStatus: times to whole seconds, termination messages cut to their share. Mutates status. */
+/**
+ * normalizeStatus: times to whole seconds, termination messages cut to their share. Mutates status.
+ * Not the kubelet's: the pod's, the conditions' and the waiting messages are cut at
+ * MAX_MESSAGE_CHARS, as the scheduler's truncateMessage cuts the condition messages it writes;
+ * they quote runtime errors and spec values (an image name) and are served and logged.
+ */
 export function normalizeStatus(pod: V1Pod, status: V1PodStatus): V1PodStatus {
   const containers = (pod.spec?.containers?.length ?? 0) + (pod.spec?.initContainers?.length ?? 0);
   const bytesPerStatus = containers > 0 ? Math.floor(MAX_POD_TERMINATION_MESSAGE_BYTES / containers) : MAX_POD_TERMINATION_MESSAGE_BYTES;
   if (status.startTime) status.startTime = toSeconds(status.startTime);
+  if (status.message) status.message = truncate(status.message);
   for (const c of status.conditions ?? []) {
     if (c.lastProbeTime) c.lastProbeTime = toSeconds(c.lastProbeTime);
     if (c.lastTransitionTime) c.lastTransitionTime = toSeconds(c.lastTransitionTime);
+    if (c.message) c.message = truncate(c.message);
   }
   for (const s of [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])]) {
     normalizeState(s.state, bytesPerStatus);

@@ -1,7 +1,7 @@
 // Runs a real mini-kubelet process for e2e tests: temp dirs, a unique node name, its /pods view, and clean-up of what it made.
 import type { V1Pod } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +31,8 @@ export interface Agent {
   cri: CriClient;
   /** Everything the agent wrote to stderr so far. */
   output(): string;
+  /** The agent process's id while it runs (for /proc/<pid>/status). */
+  pid(): number | undefined;
   writeManifest(file: string, content: string): void;
   removeManifest(file: string): void;
   pods(): Promise<V1Pod[]>;
@@ -65,8 +67,17 @@ export async function freePort(): Promise<number> {
  * `endpoint` points the agent at another runtime than the shared dev one (a test that stops its runtime).
  * `kubeletConfig` gives the text of a --config file (written next to the manifest dir, given its path and
  * port): the agent then gets --config instead of --pod-manifest-path and --read-only-port.
+ * `logFile` sends the agent's stderr to that file in its manifest directory (as a user who
+ * redirects the log there by mistake) instead of to the test; output() then reads the file.
  */
-export async function startAgent(opts: { name: string; extraArgs?: string[]; endpoint?: string; kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string }): Promise<Agent> {
+export async function startAgent(opts: {
+  name: string;
+  /** More flags; a function gets the node name first (to mint a --kubeconfig for it, say). */
+  extraArgs?: string[] | ((nodeName: string) => string[] | Promise<string[]>);
+  endpoint?: string;
+  kubeletConfig?: (dirs: { manifestDir: string; port: number }) => string;
+  logFile?: string;
+}): Promise<Agent> {
   const endpoint = opts.endpoint ?? (await ensureRuntime()).endpoint;
   const base = mkdtempSync(path.join(tmpdir(), `mk-e2e-${opts.name}-`));
   const manifestDir = path.join(base, 'manifests');
@@ -81,6 +92,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
   const configFile = path.join(base, 'config.yaml');
   if (opts.kubeletConfig) writeFileSync(configFile, opts.kubeletConfig({ manifestDir, port }));
   const sourceAndPort = opts.kubeletConfig ? ['--config', configFile] : ['--pod-manifest-path', manifestDir, '--read-only-port', String(port)];
+  const extraArgs = typeof opts.extraArgs === 'function' ? await opts.extraArgs(nodeName) : opts.extraArgs ?? [];
 
   const launch = async () => {
     const args = [
@@ -93,14 +105,16 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
       '--file-check-frequency', '2s',
       '--log-format', 'json',
       '--log-level', 'debug',
-      ...(opts.extraArgs ?? []),
+      ...extraArgs,
     ];
-    child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const logFd = opts.logFile ? openSync(path.join(manifestDir, opts.logFile), 'a') : undefined;
+    child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', logFd ?? 'pipe'] });
+    if (logFd !== undefined) closeSync(logFd);
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     const started = Date.now();
     // Generous: on a loaded machine, node with tsx alone can take many seconds to start.
     while (Date.now() - started < 90_000) {
-      if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${log.slice(-3000)}`);
+      if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${agent.output().slice(-3000)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/healthz`);
         if (res.status === 200) return;
@@ -109,7 +123,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`agent did not become healthy in 90s:\n${log.slice(-3000)}`);
+    throw new Error(`agent did not become healthy in 90s:\n${agent.output().slice(-3000)}`);
   };
 
   const agent: Agent = {
@@ -120,7 +134,8 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
     port,
     endpoint,
     cri,
-    output: () => log,
+    output: () => (opts.logFile ? readFileSync(path.join(manifestDir, opts.logFile), 'utf8') : log),
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     writeManifest: (file, content) => writeFileSync(path.join(manifestDir, file), content),
     removeManifest: (file) => unlinkSync(path.join(manifestDir, file)),
     async pods() {
@@ -153,7 +168,7 @@ export async function startAgent(opts: { name: string; extraArgs?: string[]; end
         }
         await new Promise((r) => setTimeout(r, 250));
       }
-      const tail = log.split('\n').slice(-40).join('\n');
+      const tail = agent.output().split('\n').slice(-40).join('\n');
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastErr ? ` (last error: ${lastErr})` : ''}\nagent log tail:\n${tail}`);
     },
     async stop(signal = 'SIGTERM') {

@@ -4,6 +4,7 @@
 // behaviour beyond what a test needs; the e2e tests run against the real control plane.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { KubeApiError } from '../../src/kubeclient/errors.js';
+import { applyStatusPatch } from './strategic-merge.js';
 import type {
   KubeClient, ListResult, WatchEvent, WatchEventType, WatchHandle, WatchOptions,
 } from '../../src/kubeclient/types.js';
@@ -170,7 +171,9 @@ export class FakeKube {
       const cur = mustGet(res, ns, name);
       const pm = patch.metadata as V1ObjectMeta | undefined;
       if (pm?.uid && pm.uid !== cur.metadata?.uid) throw new KubeApiError(409, 'Conflict', `uid precondition failed for ${name}`);
-      const next = into ? { ...cur, [into]: { ...(cur[into] as object), ...(patch[into] as object) } } : deepMerge(cur, patch);
+      // A pod's status merges as the API server merges it (lists by key, null deletes); other statuses shallowly.
+      const status = res.name === 'pods' && into === 'status' ? applyStatusPatch(cur.status as Obj, (patch.status ?? {}) as Obj) : undefined;
+      const next = status ? { ...cur, status } : into ? { ...cur, [into]: { ...(cur[into] as object), ...(patch[into] as object) } } : deepMerge(cur, patch);
       return res.put(next as T, 'MODIFIED');
     };
     const self = this;
@@ -196,7 +199,8 @@ export class FakeKube {
         get: (n) => this.op('nodes', 'get', n, undefined, () => mustGet(this.nodes, undefined, n)) as never,
         create: (node) => this.op('nodes', 'create', node.metadata?.name, node, () => create(this.nodes, node as Obj)) as never,
         patch: (n, p) => this.op('nodes', 'patch', n, p, () => merge(this.nodes, undefined, n, p as Obj)) as never,
-        patchStatus: (n, p) => this.op('nodes', 'patchStatus', n, p, () => merge(this.nodes, undefined, n, p as Obj, 'status')) as never,
+        // nodes/status may change metadata too (the kubelet puts labels back through it).
+        patchStatus: (n, p) => this.op('nodes', 'patchStatus', n, p, () => merge(this.nodes, undefined, n, p as Obj)) as never,
         watch: watchOf(this.nodes) as never,
       },
       leases: {
@@ -246,11 +250,30 @@ export class FakeKube {
   }
 }
 
-/** A merge of plain objects (arrays and scalars replace), close enough to a strategic merge for the fakes' tests. */
+/**
+ * A merge of plain objects, close enough to a strategic merge for the fakes' tests: scalars
+ * replace, null deletes, lists of objects keyed by `type` (conditions, addresses) merge by it, a
+ * `{$patch: 'replace'}` element makes its list replace, other lists replace.
+ */
 function deepMerge(a: unknown, b: unknown): unknown {
   if (b === null) return undefined;
-  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || Array.isArray(b)) return b;
+  if (Array.isArray(b)) return mergeList(a, b);
+  if (typeof a !== 'object' || a === null || Array.isArray(a) || typeof b !== 'object' || b instanceof Date) return b;
   const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
   for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = deepMerge(out[k], v);
+  return out;
+}
+
+function mergeList(a: unknown, b: unknown[]): unknown[] {
+  const isDirective = (x: unknown) => (x as { $patch?: string } | null)?.$patch === 'replace';
+  if (b.some(isDirective)) return b.filter((x) => !isDirective(x));
+  const keyed = (l: unknown[]) => l.length > 0 && l.every((x) => typeof (x as { type?: unknown } | null)?.type === 'string');
+  if (!Array.isArray(a) || !keyed(b) || (a.length > 0 && !keyed(a))) return b;
+  const out = [...a] as Array<{ type: string }>;
+  for (const item of b as Array<{ type: string }>) {
+    const i = out.findIndex((x) => x.type === item.type);
+    if (i >= 0) out[i] = deepMerge(out[i], item) as { type: string };
+    else out.push(item);
+  }
   return out;
 }

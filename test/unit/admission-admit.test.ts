@@ -1,4 +1,4 @@
-// admitPod: the kubelet's admit handlers in order (sysctls, then OS, resources, NodeAffinity, NodeName, NodePorts) for a critical (static) pod, with its reasons and messages (named table cases).
+// admitPod: the kubelet's admit handlers in order (sysctls, then OS, resources, NodeAffinity, NodeName, NodePorts) for a critical (static) pod and for a pod from the API server, with their reasons and messages (named table cases).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Container, V1ContainerPort, V1Pod, V1PodSpec } from '@kubernetes/client-node';
@@ -24,8 +24,9 @@ const NODE: AdmissionNode = {
 const GPU_NODE: AdmissionNode = { ...NODE, allocatable: { ...NODE.allocatable, scalarResources: { ...NODE.allocatable.scalarResources, 'example.com/gpu': 2 } } };
 
 let n = 0;
+/** A static pod (from a manifest file): critical, whatever its priority. */
 const pod = (spec: Partial<V1PodSpec> = {}, labels?: Record<string, string>): V1Pod => ({
-  metadata: { name: `p${++n}`, namespace: 'default', uid: `uid-${n}`, ...(labels ? { labels } : {}) },
+  metadata: { name: `p${++n}`, namespace: 'default', uid: `uid-${n}`, annotations: { 'kubernetes.io/config.source': 'file' }, ...(labels ? { labels } : {}) },
   spec: { containers: [{ name: 'main', image: 'busybox' }], ...spec },
 });
 const requesting = (cpu?: string, memory?: string, extra: Partial<V1Container> = {}): V1Pod =>
@@ -172,6 +173,28 @@ const cases: { name: string; pod: V1Pod; others?: V1Pod[]; node?: AdmissionNode;
     want: { admit: false, reason: 'SysctlForbidden', message: 'forbidden sysctl: "net.core.somaxconn" not allowlisted' },
   },
 ];
+/** The same pod as the API server would send it: not critical unless its priority is system-critical. */
+const fromApi = (p: V1Pod, priority?: number): V1Pod => ({
+  ...p,
+  metadata: { ...p.metadata, annotations: { 'kubernetes.io/config.source': 'api' } },
+  spec: { ...p.spec!, ...(priority !== undefined ? { priority } : {}) },
+});
+cases.push(
+  {
+    name: 'API pod, cpu short: OutOfcpu with InsufficientResourceError\'s message (no preemption for a pod that is not critical)',
+    pod: fromApi(requesting('64')),
+    want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 64000, used: 0, capacity: 2000" },
+  },
+  {
+    name: 'API pod, pods and cpu short: the first, OutOfpods',
+    pod: fromApi(requesting('64')),
+    others: [pod(), pod(), pod()],
+    want: { admit: false, reason: 'OutOfpods', message: "Node didn't have enough resource: pods, requested: 1, used: 3, capacity: 3" },
+  },
+  { name: 'API pod, cpu short and a nodeSelector that fails: the resource comes first', pod: fromApi(pod({ nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'main', resources: { requests: { cpu: '64' } } }] })), want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 64000, used: 0, capacity: 2000" } },
+  { name: 'API pod with a system-critical priority is critical: preemption is tried', pod: fromApi(requesting('64'), 2_000_001_000), want: unexpected('(res: cpu, q: 62000), ') },
+  { name: 'API pod with a high priority under system-critical is not', pod: fromApi(requesting('64'), 1_999_999_999), want: { admit: false, reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 64000, used: 0, capacity: 2000" } },
+);
 for (const tc of cases) {
   test(`admitPod: ${tc.name}`, () => {
     const others = tc.others ?? [];

@@ -22,13 +22,13 @@ const NODE: AdmissionNode = {
 };
 const PORTS_MESSAGE = "Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports";
 
-/** A pod "<name>" created at T0 + createdS seconds; `port` asks for that hostPort. */
+/** A static pod "<name>" created at T0 + createdS seconds; `port` asks for that hostPort. */
 function pod(name: string, createdS: number, opts: { port?: number; cpu?: string; guaranteed?: boolean } = {}): V1Pod {
   const resources: V1ResourceRequirements | undefined = opts.guaranteed
     ? { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } }
     : opts.cpu ? { requests: { cpu: opts.cpu } } : undefined;
   return {
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, creationTimestamp: new Date(T0 + createdS * 1000) },
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, creationTimestamp: new Date(T0 + createdS * 1000), annotations: { 'kubernetes.io/config.source': 'file' } },
     spec: {
       containers: [{ name: 'main', image: 'busybox', ...(opts.port ? { ports: [{ containerPort: 80, hostPort: opts.port, protocol: 'TCP' }] } : {}), ...(resources ? { resources } : {}) }],
     },

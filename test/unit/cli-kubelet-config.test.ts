@@ -57,6 +57,9 @@ describe('each supported field maps to its flag', () => {
     ['allowedUnsafeSysctls', 'allowedUnsafeSysctls: ["net.core.*"]', 'allowedUnsafeSysctls', ['net.core.*']],
     ['crashLoopBackOff.maxContainerRestartPeriod', 'crashLoopBackOff: {maxContainerRestartPeriod: 30s}', 'maxContainerRestartPeriod', 30_000],
     ['logging.format', 'logging: {format: json}', 'logFormat', 'json'],
+    ['port', 'port: 10260', 'port', 10260],
+    ['eventRecordQPS 0 (client-go\'s default rate)', 'eventRecordQPS: 0', 'eventQps', 0],
+    ['eventBurst', 'eventBurst: 20', 'eventBurst', 20],
   ];
   for (const [name, body, option, want] of cases) {
     test(name, () => {
@@ -68,7 +71,7 @@ describe('each supported field maps to its flag', () => {
 });
 
 describe('values the kubelet defaults leave the flag default alone', () => {
-  for (const body of ['maxPods: 0', 'syncFrequency: 0s', 'syncFrequency: "0"', 'address: ""', 'podLogsDir: ""', 'staticPodURL: ""', 'containerLogMaxSize: ""', 'clusterDNS: null', 'logging: null']) {
+  for (const body of ['maxPods: 0', 'port: 0', 'eventBurst: 0', 'syncFrequency: 0s', 'syncFrequency: "0"', 'address: ""', 'podLogsDir: ""', 'staticPodURL: ""', 'containerLogMaxSize: ""', 'clusterDNS: null', 'logging: null']) {
     test(body, () => assert.deepEqual(decode(body).values, {}));
   }
 });

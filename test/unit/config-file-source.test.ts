@@ -1,11 +1,12 @@
-// Tests for the file source against a real temp directory: watch, periodic re-list, broken and hidden files.
+// Tests for the file source against a real temp directory: watch, periodic re-list, broken, hidden, too large and ever-changing files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_FIRST_SEEN_ANNOTATION } from '../../src/config/annotations.js';
 import { createFileSource } from '../../src/config/file-source.js';
+import { MAX_MANIFEST_BYTES, TOO_LARGE_MESSAGE } from '../../src/config/manifest-files.js';
 import type { SourceLogger, SourceSnapshot } from '../../src/config/types.js';
 
 const podYaml = (name: string, image = 'busybox:1.36') =>
@@ -224,6 +225,88 @@ test('file source: each snapshot holds its own copies of unchanged pods', async 
     const web = s.pods.find((p) => p.metadata!.name === 'web-node1')!;
     assert.notEqual(web, first);
     assert.equal(web.spec!.containers[0]!.image, 'busybox:1.36', 'the cached parse is not shared with consumers');
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: a file over the size limit is one short error, not read; the pods beside it run', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+  // Sparse: 50 MB that cost no disk. Only its size is looked at.
+  await writeFile(join(dir, 'disk.img'), '');
+  await truncate(join(dir, 'disk.img'), 50 * 1024 * 1024);
+  await writeFile(join(dir, 'just-over.yaml'), Buffer.alloc(MAX_MANIFEST_BYTES + 1, 'a'));
+  await writeFile(join(dir, 'at-limit.yaml'), Buffer.alloc(MAX_MANIFEST_BYTES, 'a'));
+  const h = await harness(dir);
+  try {
+    const s = h.snapshots[0]!;
+    assert.deepEqual(h.names(s), ['web-node1']);
+    const byFile = Object.fromEntries(s.errors.map((e) => [e.path.slice(dir.length + 1), e.message]));
+    assert.deepEqual(Object.keys(byFile).sort(), ['at-limit.yaml', 'disk.img', 'just-over.yaml']);
+    assert.equal(byFile['disk.img'], TOO_LARGE_MESSAGE);
+    assert.equal(byFile['just-over.yaml'], TOO_LARGE_MESSAGE);
+    assert.match(byFile['at-limit.yaml']!, /^expected a Pod object$/, 'a file at the limit is read and parsed');
+    assert.ok(TOO_LARGE_MESSAGE.length < 120);
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: a file that keeps changing and keeps failing is read about once per check period, not on every write', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+  const h = await harness(dir, { checkFrequencyMs: 1000 });
+  const rejections = () => h.logger.warnings.filter((w) => w === 'rejected manifest').length;
+  try {
+    // Like a log written into the directory: every write is a different bad file (a different first error).
+    const started = Date.now();
+    let writes = 0;
+    while (Date.now() - started < 3000) {
+      await writeFile(join(dir, 'agent.log'), `{"n": ${writes}}\n{"n": ${writes + 1}}\n`);
+      writes++;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // First read, one at-once retry, then the re-lists (3 s at 1 s) and a little slack for a loaded machine.
+    assert.ok(writes > 40, `${writes} writes`);
+    assert.ok(rejections() <= 7, `${rejections()} reads reported for ${writes} writes`);
+    // The last write is picked up by the next re-list.
+    const last = `"{\\"n\\": ${writes}}"`;
+    await h.until((s) => s.errors.some((e) => e.message.endsWith(last)), 'the last write at the next re-list', 3000);
+    assert.deepEqual(h.names(h.snapshots.at(-1)!), ['web-node1'], 'the good pod is untouched throughout');
+  } finally {
+    await h.source.stop();
+    await rm(dir, { recursive: true });
+  }
+});
+
+test('file source: the first fix of a failing file is read at once; a second failure waits for the re-list', async () => {
+  const dir = await tempDir();
+  const h = await harness(dir, { checkFrequencyMs: 2500 });
+  try {
+    await writeFile(join(dir, 'web.yaml'), 'kind: Pod\nmetadata: {name: [oops\n');
+    await h.until((s) => s.errors.length === 1, 'the broken file to be reported');
+    const t0 = Date.now();
+    await writeFile(join(dir, 'web.yaml'), podYaml('web'));
+    await h.until((s) => s.pods.length === 1, 'the fix', 2000);
+    assert.ok(Date.now() - t0 < 2000, 'a fix after one failure is seen through the watch');
+
+    // Broken twice in a row (a new file, so no last good version is kept): the second failure
+    // was a watch retry, so the next change waits for the re-list.
+    const api = join(dir, 'api.yaml');
+    await writeFile(api, 'kind: Pod\nmetadata: {name: [oops\n');
+    await h.until((s) => s.errors.length === 1, 'api broken');
+    const before = h.snapshots.length;
+    await writeFile(api, 'kind: Pod\nmetadata: {name: [still-oops\n');
+    await h.until(() => h.snapshots.length > before, 'the retry (new bytes, a new snapshot)');
+    const t1 = Date.now();
+    await writeFile(api, podYaml('api'));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(h.names(h.snapshots.at(-1)!), ['web-node1'], 'held back until the re-list');
+    await h.until((s) => s.pods.length === 2, 'the fix at the re-list', 5000);
+    assert.ok(Date.now() - t1 < 4000);
   } finally {
     await h.source.stop();
     await rm(dir, { recursive: true });

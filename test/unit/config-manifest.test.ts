@@ -96,7 +96,6 @@ test('multi-document file: each document is a pod; a bad one rejects only itself
 const rejects: Array<[name: string, text: string, want: RegExp]> = [
   ['YAML syntax error with its line', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [web\n', /at line \d+, column \d+/],
   ['JSON syntax error with its line', '{\n  "apiVersion": "v1",,\n}', /at line 2, column \d+/],
-  ['duplicate keys', 'apiVersion: v1\nkind: Pod\nkind: Pod\n', /Map keys must be unique at line 3/],
   ['kind missing', 'apiVersion: v1\nmetadata: {name: x}\n', /^kind: Required value$/],
   ['kind must be Pod', WEB.replace('kind: Pod', 'kind: Deployment'), /^kind: Unsupported value: "Deployment": supported values: "Pod"$/],
   ['apiVersion must be v1', WEB.replace('apiVersion: v1', 'apiVersion: apps/v1'), /^apiVersion: Unsupported value: "apps\/v1": supported values: "v1"$/],
@@ -117,6 +116,12 @@ for (const [name, text, want] of rejects) {
     assert.match(errors[0]!.message, want);
   });
 }
+
+test('a repeated key is decoded, the last one winning, as yaml.v2 does when not strict (utilyaml.ToJSON)', () => {
+  const { pods, errors } = parseManifest(WEB.replace('image: busybox:1.36', 'image: busybox:1.35\n    image: busybox:1.36'), opts);
+  assert.deepEqual(errors, []);
+  assert.equal(pods[0]!.spec!.containers[0]!.image, 'busybox:1.36');
+});
 
 test('YAML 1.1 as the kubelet reads it: 0644 is octal', () => {
   const text = WEB.replace('spec:\n', 'spec:\n  volumes: [{name: cfg, secret: {secretName: s, defaultMode: 0644}}]\n');

@@ -252,6 +252,19 @@ describe('KubeletPodSyncer termination', () => {
     assert.equal(h.cache.get(p.metadata!.uid!), undefined);
   });
 
+  it('an API pod deleted before its container ever started ends Failed, never Pending (TerminatePod)', async () => {
+    const h = makeHarness();
+    const p = pod('api-bye'); // its image is not there: the container stays waiting
+    p.metadata!.annotations = { 'kubernetes.io/config.source': 'api' };
+    const seen: string[] = [];
+    h.statusManager.addSink({ podStatusChanged: (_p, s) => void seen.push(s.phase!), podDeleted: () => void seen.push('deleted') });
+    await h.sync(p);
+    assert.equal(h.status(p)!.phase, 'Pending');
+    await h.syncer.syncTerminatingPod(p, 2, 'deleted');
+    await h.syncer.syncTerminatedPod(p, 'deleted');
+    assert.deepEqual(seen.slice(-2), ['Failed', 'deleted']);
+  });
+
   it('a grace period under 2s is raised to the kubelet minimum', async () => {
     const h = makeHarness();
     h.cri.addImage('busybox:1.36');

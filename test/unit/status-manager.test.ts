@@ -238,3 +238,28 @@ describe('isPodStatusEqual', () => {
     assert.ok(!isPodStatusEqual({ phase: 'Running', reason: 'Evicted' }, { phase: 'Running' }));
   });
 });
+
+describe('StatusManager.terminatePod (TerminatePod)', () => {
+  const apiPod = (): V1Pod => ({ ...aPod(['a', 'b']), metadata: { name: 'web', namespace: 'default', uid: 'uid-1', annotations: { 'kubernetes.io/config.source': 'api' } } });
+
+  it('publishes a terminal final status (Failed, unseen ends as ContainerStatusUnknown) before deletePod tells the sinks', () => {
+    const { manager, sink } = setup();
+    const pod = apiPod();
+    manager.setPodStatus(pod, running());
+    manager.terminatePod(pod);
+    manager.deletePod('uid-1');
+    const last = sink.changes.at(-1)!.status;
+    assert.equal(last.phase, 'Failed');
+    assert.deepEqual(last.containerStatuses!.map((c) => c.state!.terminated!.reason), ['ContainerStatusUnknown', 'ContainerStatusUnknown']);
+    assert.deepEqual(sink.deleted, ['uid-1']);
+  });
+
+  it('a pod with no status yet gets one, so deletePod still tells the sinks', () => {
+    const { manager, sink } = setup();
+    manager.terminatePod(apiPod());
+    manager.deletePod('uid-1');
+    assert.equal(sink.changes.length, 1);
+    assert.equal(sink.changes[0]!.status.phase, 'Failed');
+    assert.deepEqual(sink.deleted, ['uid-1']);
+  });
+});
