@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { podYaml, startAgent, type Agent } from '../support/agent.js';
 import { clusterTest, type Cluster } from '../support/cluster.js';
@@ -49,6 +50,19 @@ async function csrsFor(cluster: Cluster, nodeName: string): Promise<Csr[]> {
   return items.filter((c) => subject(c) === `O=system:nodes, CN=system:node:${nodeName}`);
 }
 
+const ready = (n: V1Node | undefined) => n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+
+/** Waits for the agent's Node to be Ready, and deletes it after the test. */
+async function nodeReady(cluster: Cluster, t: TestContext, nodeName: string): Promise<V1Node> {
+  t.after(() => cluster.kubectl(['delete', 'node', nodeName, '--ignore-not-found', '--wait=false']));
+  return cluster.waitFor(`node ${nodeName} Ready`, async () => {
+    const n = await cluster.core.readNode({ name: nodeName });
+    return ready(n) && n;
+  }, 90_000);
+}
+
+const SLEEPER = { name: 'app', image: 'busybox:1.36', command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"] };
+
 /** The agent's JSON log lines with this message. */
 const logLines = (agent: Agent, msg: string) => agent.output().split('\n').filter((l) => l.includes(`"msg":"${msg}`)).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -78,34 +92,71 @@ clusterTest('with only a bootstrap token: the agent gets a signed client certifi
   assert.ok(csr.status?.conditions?.some((c) => c.type === 'Approved'));
   assert.equal(logLines(agent, 'client certificate issued (TLS bootstrap)').length, 1);
 
+  // The node it joined as registers, becomes Ready and runs a Deployment's pods (scheduled to it).
+  await nodeReady(cluster, t, agent.nodeName);
+  const ns = await cluster.namespace(t, 'e2e-join');
+  await cluster.waitForServiceAccount(ns);
+  const deployment = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: ns },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          nodeSelector: { 'kubernetes.io/hostname': agent.nodeName },
+          // The kube-api-access volume is another part's work; these pods do without it.
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: 2,
+          containers: [SLEEPER],
+        },
+      },
+    },
+  };
+  const created = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment) });
+  assert.equal(created.code, 0, created.stderr);
+  await cluster.waitFor('the Deployment\'s 2 replicas available', async () => {
+    const res = await cluster.kubectl(['-n', ns, 'get', 'deployment', 'web', '-o', 'json']);
+    return res.code === 0 && (JSON.parse(res.stdout) as { status?: { availableReplicas?: number } }).status?.availableReplicas === 2;
+  }, 120_000);
+  const pods = (await cluster.core.listNamespacedPod({ namespace: ns })).items;
+  assert.equal(pods.length, 2);
+  for (const p of pods) assert.deepEqual([p.spec?.nodeName, p.status?.phase], [agent.nodeName, 'Running']);
+
   // A restart uses the kubeconfig it wrote: no second CSR.
   await agent.restart();
   await agent.waitFor('the restarted agent to find its kubeconfig valid', () => logLines(agent, 'kubeconfig exists and is valid, skipping bootstrap').length === 1, 30_000);
   assert.equal((await csrsFor(cluster, agent.nodeName)).length, 1);
+  await nodeReady(cluster, t, agent.nodeName);
 });
 
-clusterTest('--rotate-certificates: a certificate near its end is replaced while the agent runs, through a CSR sent with the current certificate', async (cluster, t) => {
+clusterTest('--rotate-certificates: a certificate near its end is replaced while the agent runs, through a CSR sent with the current certificate; the agent goes on with the new one', async (cluster, t) => {
   const dir = scratch(t);
-  const nodeName = `e2e-rotate-${Math.random().toString(36).slice(2, 8)}`;
-  // A 120 s certificate from the cluster CA, 80 s old: its rotation deadline (70-90 % of its life)
-  // falls 4-28 s from now, its end 40 s from now.
   const ca = await testCa({ certPem: readFileSync(path.join(cluster.dir, 'pki/ca.crt'), 'utf8'), keyPem: readFileSync(path.join(cluster.dir, 'pki/ca.key'), 'utf8') });
-  const key = testKey();
-  const now = Date.now();
-  const certPem = await ca.issue({ keyPem: key, commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], notBefore: new Date(now - 80_000), notAfter: new Date(now + 40_000) });
-  writeFileSync(path.join(dir, 'node.crt'), certPem);
-  writeFileSync(path.join(dir, 'node.key'), key, { mode: 0o600 });
-  const server = cluster.kubeConfig.getCurrentCluster()!;
   const kubeconfig = path.join(dir, 'kubelet.conf');
-  writeFileSync(kubeconfig, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'node',
-    clusters: [{ name: 'local', cluster: { server: server.server, 'certificate-authority': path.join(cluster.dir, 'pki/ca.crt') } }],
-    users: [{ name: 'node', user: { 'client-certificate': path.join(dir, 'node.crt'), 'client-key': path.join(dir, 'node.key') } }],
-    contexts: [{ name: 'node', context: { cluster: 'local', user: 'node' } }],
-  }));
-  assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${nodeName}`);
   const certDir = path.join(dir, 'pki');
-  const agent = await agentFor(t, { name: 'rotate', extraArgs: ['--hostname-override', nodeName, '--kubeconfig', kubeconfig, '--rotate-certificates', '--cert-dir', certDir] });
+  let certPem = '';
+  const agent = await agentFor(t, {
+    name: 'rotate',
+    extraArgs: async (nodeName) => {
+      // A 120 s certificate from the cluster CA, 80 s old: its rotation deadline (70-90 % of its
+      // life) falls 4-28 s from now, its end 40 s from now.
+      const key = testKey();
+      const now = Date.now();
+      certPem = await ca.issue({ keyPem: key, commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], notBefore: new Date(now - 80_000), notAfter: new Date(now + 40_000) });
+      writeFileSync(path.join(dir, 'node.crt'), certPem);
+      writeFileSync(path.join(dir, 'node.key'), key, { mode: 0o600 });
+      writeFileSync(kubeconfig, stringify({
+        apiVersion: 'v1', kind: 'Config', 'current-context': 'node',
+        clusters: [{ name: 'local', cluster: { server: cluster.kubeConfig.getCurrentCluster()!.server, 'certificate-authority': path.join(cluster.dir, 'pki/ca.crt') } }],
+        users: [{ name: 'node', user: { 'client-certificate': path.join(dir, 'node.crt'), 'client-key': path.join(dir, 'node.key') } }],
+        contexts: [{ name: 'node', context: { cluster: 'local', user: 'node' } }],
+      }));
+      assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${nodeName}`);
+      return ['--kubeconfig', kubeconfig, '--rotate-certificates', '--cert-dir', certDir];
+    },
+  });
+  const nodeName = agent.nodeName;
   const current = path.join(certDir, 'kubelet-client-current.pem');
   await agent.waitFor('the rotated certificate', () => existsSync(current), 60_000);
 
@@ -122,10 +173,27 @@ clusterTest('--rotate-certificates: a certificate near its end is replaced while
   assert.match(csrs[0].metadata.name, /^csr-/);
   assert.equal(logLines(agent, 'client certificate rotated').length, 1);
   assert.equal(logLines(agent, 'client certificate issued (TLS bootstrap)').length, 0);
-  // The rotated pair authenticates as the node.
   const rotatedKc = path.join(dir, 'rotated.conf');
   writeFileSync(rotatedKc, readFileSync(kubeconfig, 'utf8').replaceAll(path.join(dir, 'node.crt'), current).replaceAll(path.join(dir, 'node.key'), current));
   assert.equal((await whoami(cluster, rotatedKc)).username, `system:node:${nodeName}`);
+
+  // Once the old certificate has expired, the agent still renews its Lease (new requests) and,
+  // once the old connections are closed (a request deadline, 30 s, after the swap), runs a pod
+  // bound to it: its pod watch reconnected with the new certificate.
+  await nodeReady(cluster, t, nodeName);
+  const rotatedAt = logLines(agent, 'client certificate rotated')[0].time as number;
+  const oldEnd = Date.parse(old.validTo);
+  await cluster.waitFor('a Lease renewal after the old certificate expired', async () => {
+    const res = await cluster.kubectl(['-n', 'kube-node-lease', 'get', 'lease', nodeName, '-o', 'jsonpath={.spec.renewTime}']);
+    return res.code === 0 && Date.parse(res.stdout) > oldEnd + 1000;
+  }, 90_000);
+  const ns = await cluster.namespace(t, 'e2e-rotate');
+  await cluster.waitForServiceAccount(ns);
+  await new Promise((r) => setTimeout(r, Math.max(0, rotatedAt + 32_000 - Date.now())));
+  const pod: V1Pod = { metadata: { name: 'after-rotation', namespace: ns }, spec: { nodeName, automountServiceAccountToken: false, terminationGracePeriodSeconds: 2, containers: [SLEEPER] } };
+  await cluster.core.createNamespacedPod({ namespace: ns, body: pod });
+  await cluster.waitFor('the pod Running', async () => (await cluster.core.readNamespacedPod({ namespace: ns, name: 'after-rotation' })).status?.phase === 'Running', 90_000);
+  assert.ok(!agent.output().includes('"level":50'), 'no error logged');
 });
 
 /** The fixture config with this agent's manifest dir and read-only port (kubeadm's file sets neither; a kubelet's read-only port is off by default). */
@@ -151,16 +219,15 @@ clusterTest('kubeadm\'s flag set and config.yaml start the agent, which joins th
   assert.deepEqual(ignored.fields, ['authentication', 'authorization', 'cgroupDriver', 'healthzBindAddress', 'healthzPort', 'logging.options']);
   // rotateCertificates: true in the file: the manager stays on, waiting for the new certificate's deadline.
   await agent.waitFor('the rotation deadline', () => logLines(agent, 'client certificate rotation deadline').length === 1, 30_000);
+  await nodeReady(cluster, t, agent.nodeName);
 });
 
-clusterTest('a kind node\'s KubeletConfiguration and kubeletExtraArgs start the agent, which runs a static pod under cgroupRoot /kubelet', async (cluster, t) => {
-  const nodeName = `e2e-kind-${Math.random().toString(36).slice(2, 8)}`;
-  const kubeconfig = await cluster.mintNodeKubeconfig(t, nodeName);
+clusterTest('a kind node\'s KubeletConfiguration and kubeletExtraArgs start the agent: its Node has the provider ID, and it runs a static pod under cgroupRoot /kubelet', async (cluster, t) => {
   const agent = await agentFor(t, {
     name: 'kind',
     kubeletConfig: fixtureConfig('kind-config.yaml'),
-    extraArgs: [
-      '--hostname-override', nodeName, `--kubeconfig=${kubeconfig}`, `--cert-dir=${path.join(scratch(t), 'pki')}`,
+    extraArgs: async (nodeName) => [
+      `--kubeconfig=${await cluster.mintNodeKubeconfig(t, nodeName)}`, `--cert-dir=${path.join(scratch(t), 'pki')}`,
       '--eviction-hard=nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%', '--fail-swap-on=false',
       '--node-ip=127.0.0.1', '--node-labels=', `--provider-id=kind://docker/kind/${nodeName}`,
     ],
@@ -169,13 +236,15 @@ clusterTest('a kind node\'s KubeletConfiguration and kubeletExtraArgs start the 
   assert.deepEqual(ignored.flags, ['--fail-swap-on', '--eviction-hard']);
   assert.ok((ignored.fields as string[]).includes('cgroupDriver'));
   assert.ok(agent.output().includes('cgroup driver systemd'), 'the systemd cgroup driver is warned about');
+  const node = await nodeReady(cluster, t, agent.nodeName);
+  assert.equal(node.spec?.providerID, `kind://docker/kind/${agent.nodeName}`);
+  assert.deepEqual(node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address, '127.0.0.1');
   agent.writeManifest('web.yaml', podYaml('web', `
   containers:
     - name: main
       image: busybox:1.36
       command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 `));
-  const pod = await agent.waitPod(`web-${nodeName}`, 'Running', (p) => p.status?.phase === 'Running');
+  const pod = await agent.waitPod('web', 'Running', (p) => p.status?.phase === 'Running');
   assert.equal(pod.status?.hostIP, '127.0.0.1');
-  assert.equal((await whoami(cluster, kubeconfig)).username, `system:node:${nodeName}`);
 });
