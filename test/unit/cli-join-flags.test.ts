@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { addRunOptions, applyConfigFile, type RunOptions } from '../../src/cli/flags.js';
+import { initialNode } from '../../src/node/registration.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/join');
 const fixture = (f: string) => path.join(FIXTURES, f);
@@ -135,4 +136,10 @@ describe('the join flags', () => {
   test('--bootstrap-kubeconfig needs --kubeconfig (where the credentials are written)', async () => {
     await assert.rejects(run(['--bootstrap-kubeconfig', '/etc/kubernetes/bootstrap-kubelet.conf']), /--bootstrap-kubeconfig needs --kubeconfig/);
   });
+});
+
+test('--provider-id is the spec.providerID of the Node the agent creates (initialNode)', () => {
+  const opts = parse(['--provider-id', 'kind://docker/kind/n1']).opts;
+  assert.equal(initialNode('n1', {}, [], opts.providerId).spec?.providerID, 'kind://docker/kind/n1');
+  assert.deepEqual(initialNode('n1', {}, [], parse([]).opts.providerId).spec, {}, 'none without the flag');
 });
