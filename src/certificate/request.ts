@@ -1,6 +1,7 @@
 // Sends a CertificateSigningRequest and waits, bounded, for the controller manager to approve and sign it (client-go's csr.RequestCertificate and csr.WaitForCertificate).
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { truncate } from '../bounded.js';
 import { isAlreadyExists, isNotFound } from '../kubeclient/errors.js';
 import type { CertificateSigningRequestsClient, WatchHandle } from '../kubeclient/types.js';
 import { describeCsr } from './csr.js';
@@ -37,8 +38,8 @@ export async function requestCertificate(client: CertificateSigningRequestsClien
 async function ensureCompatible(existing: V1CertificateSigningRequest, r: CertificateRequest): Promise<void> {
   const theirs = describeCsr(Buffer.from(existing.spec.request, 'base64').toString());
   const ours = describeCsr(r.csrPem);
-  if (theirs.subject !== ours.subject) throw new Error(`the existing CSR ${r.name} is not compatible: subjects differ (${theirs.subject} vs ${ours.subject})`);
-  if (existing.spec.signerName !== r.signerName) throw new Error(`the existing CSR ${r.name} is not compatible: signer ${existing.spec.signerName}, not ${r.signerName}`);
+  if (theirs.subject !== ours.subject) throw new Error(truncate(`the existing CSR ${r.name} is not compatible: subjects differ (${theirs.subject} vs ${ours.subject})`));
+  if (existing.spec.signerName !== r.signerName) throw new Error(truncate(`the existing CSR ${r.name} is not compatible: signer ${existing.spec.signerName}, not ${r.signerName}`));
   if (!theirs.publicKey.equals(r.keyPublicDer) || !(await theirs.signatureValid)) throw new Error(`the existing CSR ${r.name} is not compatible: made with another key`);
 }
 
@@ -57,8 +58,9 @@ export interface WaitOptions {
 export function csrOutcome(csr: V1CertificateSigningRequest): { issued: string } | { refused: string } | { approved: boolean } {
   let approved = false;
   for (const c of csr.status?.conditions ?? []) {
-    if (c.type === 'Denied') return { refused: `certificate signing request is denied, reason: ${c.reason ?? ''}, message: ${c.message ?? ''}` };
-    if (c.type === 'Failed') return { refused: `certificate signing request failed, reason: ${c.reason ?? ''}, message: ${c.message ?? ''}` };
+    // The condition's text is whoever denied it's: bounded before it reaches a log line.
+    if (c.type === 'Denied') return { refused: truncate(`certificate signing request is denied, reason: ${c.reason ?? ''}, message: ${c.message ?? ''}`) };
+    if (c.type === 'Failed') return { refused: truncate(`certificate signing request failed, reason: ${c.reason ?? ''}, message: ${c.message ?? ''}`) };
     if (c.type === 'Approved') approved = true;
   }
   if (approved && csr.status?.certificate) return { issued: Buffer.from(csr.status.certificate, 'base64').toString() };
