@@ -37,6 +37,11 @@ if printf '%s\n' "${files[@]}" | grep -q '^test/e2e/'; then
   endpoint=$(bash scripts/runtime/up.sh | tail -n 1)
   export CONTAINER_RUNTIME_ENDPOINT="${endpoint#CONTAINER_RUNTIME_ENDPOINT=}"
 fi
+# The live page's test drives Debian's chromium (playwright-core downloads no browser).
+if printf '%s\n' "${files[@]}" | grep -q '^test/e2e/ui\.e2e\.test\.ts$'; then
+  MINI_KUBELET_CHROMIUM=$(bash scripts/browser.sh | tail -n 1)
+  export MINI_KUBELET_CHROMIUM
+fi
 
 echo "[test] ${#files[@]} test files" >&2
 # spec reporter: readable per test, and its closing summary gives the counts (tests/pass/fail)

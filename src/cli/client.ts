@@ -1,4 +1,4 @@
-// HTTP client for the agent's read-only port: the pod list, the rejected manifests, and the pod watch.
+// HTTP client for the agent's read-only port: the pod list, the rejected manifests, the pod watch, and any other JSON or streamed JSON path.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RejectedManifest } from '../server/types.js';
 
@@ -118,13 +118,23 @@ async function* splitLines(iterator: AsyncIterator<Uint8Array>, opts: ClientOpti
  * change. Resolves when the agent ends the stream or the signal aborts it.
  */
 export async function watchPods(opts: ClientOptions, onEvent: (e: PodWatchEvent) => void): Promise<void> {
+  await watchLines(opts, '/pods?watch=true&allowWatchBookmarks=true', (line) => onEvent(JSON.parse(line) as PodWatchEvent));
+}
+
+/** GETs a path that streams newline-delimited JSON and hands over each line; resolves when the stream ends or the signal aborts it. */
+export async function watchLines(opts: ClientOptions, path: string, onLine: (line: string) => void): Promise<void> {
   let res: Response;
   try {
-    res = await request(opts, '/pods?watch=true&allowWatchBookmarks=true');
+    res = await request(opts, path);
   } catch (err) {
     if (isAbort(err)) return;
     throw err;
   }
   if (!res.body) return;
-  for await (const line of lines(res.body, opts)) onEvent(JSON.parse(line) as PodWatchEvent);
+  for await (const line of lines(res.body, opts)) onLine(line);
+}
+
+/** GET a path and decode its JSON body (errors as AgentUnreachableError / AgentResponseError). */
+export async function getJSON<T>(opts: ClientOptions, path: string): Promise<T> {
+  return (await (await request(opts, path)).json()) as T;
 }

@@ -12,13 +12,14 @@ import { isExpired, type CertKeyPair } from '../certificate/pair.js';
 import { CertificateStore } from '../certificate/store.js';
 import { createKubeClient, type KubeClientOptions, type RotatingKubeClient } from '../kubeclient/client.js';
 import type { RunOptions } from './flags.js';
+import { certDirOf } from './run-node-api.js';
 
 export interface NodeCredentials {
   client: RotatingKubeClient;
   stop(): Promise<void>;
 }
 
-type Options = Pick<RunOptions, 'kubeconfig' | 'bootstrapKubeconfig' | 'certDir' | 'rotateCertificates'>;
+type Options = Pick<RunOptions, 'kubeconfig' | 'bootstrapKubeconfig' | 'certDir' | 'rootDir' | 'rotateCertificates'>;
 
 /** Where the node's credentials come from (kubelet: buildKubeletClientConfig's cases). */
 export type CredentialsPlan =
@@ -64,7 +65,7 @@ export function planNodeCredentials(o: Options, store: CertificateStore, now: nu
  */
 export async function createNodeCredentials(o: Options, host: { nodeName: string; logger: Logger }, clientOptions: KubeClientOptions): Promise<NodeCredentials> {
   const log = host.logger;
-  const store = new CertificateStore(o.certDir ?? '');
+  const store = new CertificateStore(certDirOf(o));
   const plan = planNodeCredentials(o, store, Date.now(), log);
   if (plan.kind === 'kubeconfig') {
     if (o.bootstrapKubeconfig || o.rotateCertificates) log.info({ kubeconfig: o.kubeconfig }, plan.why);

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { V1Taint } from '@kubernetes/client-node';
 import { validateNodeLabels } from '../node/labels.js';
-import { parseDuration } from './duration.js';
+import { bool, duration, nonNegativeInt as nonNegative, port, positiveInt as positive, signedInt } from './flag-values.js';
 
 export interface ClusterRunOptions {
   /** --kubeconfig: its presence turns cluster mode on. */
@@ -17,6 +17,8 @@ export interface ClusterRunOptions {
   kubeApiBurst: number;
   eventQps: number;
   eventBurst: number;
+  /** --port: the node API's port, advertised in node.status.daemonEndpoints.kubeletEndpoint. */
+  port: number;
 }
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
@@ -55,29 +57,6 @@ export function parseLabels(v: string, previous: Record<string, string> = {}): R
   return labels;
 }
 
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`not a positive integer: ${v}`);
-  return n;
-};
-const nonNegative = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
-const signedInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
-
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
-}
 
 export function addClusterOptions(program: Command): Command {
   return program
@@ -91,5 +70,6 @@ export function addClusterOptions(program: Command): Command {
     .option('--kube-api-qps <n>', 'requests per second to the API server (0 or less: no limit; the Node status and Lease are never limited)', signedInt, 50)
     .option('--kube-api-burst <n>', 'requests that may go at once above --kube-api-qps', positive, 100)
     .option('--event-qps <n>', 'events written to the API server per second (0: 5); they do not count against --kube-api-qps', nonNegative, 50)
-    .option('--event-burst <n>', 'events that may be written at once above --event-qps (0: 10)', nonNegative, 100);
+    .option('--event-burst <n>', 'events that may be written at once above --event-qps (0: 10)', nonNegative, 100)
+    .option('--port <port>', 'the node API\'s HTTPS port (logs, exec, attach, port-forward, stats), advertised in the Node\'s daemonEndpoints', port, 10250);
 }

@@ -1,12 +1,10 @@
-// The flags a node joins a cluster with (--bootstrap-kubeconfig, --cert-dir, --rotate-certificates, --provider-id, --node-ip) and the kubelet flags kubeadm and kind pass that mini-kubelet accepts and ignores.
+// The flags a node joins a cluster with (--bootstrap-kubeconfig, --rotate-certificates, --provider-id, --node-ip; --cert-dir is the node API's) and the kubelet flags kubeadm and kind pass that mini-kubelet accepts and ignores.
 import { isIP } from 'node:net';
 import { Option, type Command } from 'commander';
 
 export interface JoinRunOptions {
   /** --bootstrap-kubeconfig: the credentials (a bootstrap token) to ask for a client certificate with. */
   bootstrapKubeconfig?: string;
-  /** --cert-dir; undefined until defaulted to <root-dir>/pki. */
-  certDir?: string;
   /** --rotate-certificates (rotateCertificates in --config). */
   rotateCertificates: boolean;
   /** --provider-id (providerID in --config): the Node's spec.providerID. */
@@ -50,11 +48,9 @@ export const IGNORED_FLAGS: Record<string, boolean> = {
   'cpu-cfs-quota': true, 'pods-per-core': false, 'pod-cidr': false, 'protect-kernel-defaults': true,
   // Cgroups of the agent itself and the driver: pod cgroups are made through cgroupfs (--cgroup-root).
   'cgroup-driver': false, 'runtime-cgroups': false, 'kubelet-cgroups': false, 'system-cgroups': false,
-  // The authenticated server (port 10250) and its TLS: mini-kubelet serves only the read-only port.
-  'anonymous-auth': true, 'authentication-token-webhook': true, 'authorization-mode': false, 'client-ca-file': false,
-  'tls-cert-file': false, 'tls-private-key-file': false, 'tls-cipher-suites': false, 'tls-min-version': false,
-  'rotate-server-certificates': true, 'healthz-port': false, 'healthz-bind-address': false,
-  'streaming-connection-idle-timeout': false,
+  // The node API's TLS settings beyond its certificate, its serving-certificate CSR, the healthz port.
+  'tls-cipher-suites': false, 'tls-min-version': false, 'rotate-server-certificates': true, 'healthz-port': false,
+  'healthz-bind-address': false, 'streaming-connection-idle-timeout': false,
   // Cloud, volumes, networking helpers, logging and feature gates.
   'cloud-provider': false, 'cloud-config': false, 'volume-plugin-dir': false, 'enable-controller-attach-detach': true,
   'make-iptables-util-chains': true, 'hairpin-mode': false, 'feature-gates': false, v: false, vmodule: false,
@@ -65,7 +61,6 @@ export const IGNORED_FLAGS: Record<string, boolean> = {
 export function addJoinOptions(program: Command): Command {
   program
     .option('--bootstrap-kubeconfig <file>', 'when --kubeconfig has no valid client certificate, ask the API server for one with these credentials (a bootstrap token), then write --kubeconfig pointing at it')
-    .option('--cert-dir <dir>', 'where the client certificate goes (kubelet-client-<timestamp>.pem, kubelet-client-current.pem) (default: <root-dir>/pki)')
     .addOption(new Option('--rotate-certificates [bool]', 'renew the client certificate before it expires (at 70-90% of its life), with a new CSR').argParser(goBool).default(false))
     .option('--provider-id <id>', "the Node's spec.providerID (e.g. kind://docker/kind/kind-worker)");
   for (const [name, isBool] of Object.entries(IGNORED_FLAGS)) {

@@ -6,12 +6,13 @@ import {
   parseContainerLogMaxFiles, parseContainerLogMaxSize,
 } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
-import path from 'node:path';
+import { bool, duration, list, nonNegativeInt as int, port, signedInt } from './flag-values.js';
 import { addClusterOptions, type ClusterRunOptions } from './flags-cluster.js';
 import { addJoinOptions, checkJoinOptions, ignoredFlags, joinCaveats, parseNodeIp, type JoinRunOptions } from './flags-join.js';
+import { addNodeApiOptions, type NodeApiRunOptions } from './flags-node-api.js';
 import { loadKubeletConfig } from './kubelet-config.js';
 
-export interface RunOptions extends ClusterRunOptions, JoinRunOptions {
+export interface RunOptions extends ClusterRunOptions, NodeApiRunOptions, JoinRunOptions {
   /** The KubeletConfiguration file the values below were read from, if any. */
   config?: string;
   /** "" for no file source. */
@@ -59,26 +60,6 @@ export interface RunOptions extends ClusterRunOptions, JoinRunOptions {
   logFormat: LogFormat;
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`not a port number (1-65535): ${v}`);
-  return n;
-};
-const signedInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /**
  * --manifest-url-header, as the kubelet's colon-separated multimap: "a:hello,b:again" adds the
@@ -99,11 +80,6 @@ export function headerPairs(v: string, previous: Array<[string, string]> = []): 
   return pairs;
 }
 
-/** A Go-style duration flag ("20s", "1m30s") whose help shows the default as written, not in ms. */
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
-}
-
 /** kubelet validation of containerLogMonitorInterval. */
 function monitorInterval(v: string): number {
   const ms = parseDuration(v);
@@ -114,6 +90,7 @@ function monitorInterval(v: string): number {
 /** Adds the agent's flags to the program. Names and defaults follow the kubelet where it has the flag. */
 export function addRunOptions(program: Command): Command {
   addClusterOptions(program);
+  addNodeApiOptions(program);
   addJoinOptions(program);
   return program
     .option('--config <file>', 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1); flags given on the command line override it')
@@ -142,9 +119,8 @@ export function addRunOptions(program: Command): Command {
     .addOption(duration('--minimum-container-ttl-duration <duration>', 'a dead container younger than this (since its creation) is not garbage-collected', '0s'))
     .option('--maximum-dead-containers-per-container <n>', 'dead instances kept per pod and container name, newest first (negative: no limit)', signedInt, 1)
     .option('--maximum-dead-containers <n>', 'dead instances kept on the whole node: each pod and container name is cut to an equal share, then the oldest go (negative: no limit)', signedInt, -1)
-    .option('--read-only-port <port>', 'read-only HTTP port: /healthz, /pods (and ?watch=true), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, pod events and container logs (0 disables)', int, 10255)
-    .option('--port <port>', 'the kubelet port the Node advertises (status.daemonEndpoints) for the API server to reach it; mini-kubelet does not serve that API yet', port, 10250)
-    .option('--address <ip>', 'address the read-only port binds to', '127.0.0.1')
+    .option('--read-only-port <port>', 'read-only HTTP port: /healthz, /pods (and ?watch=true), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, pod events, pod CRI traces, /runtime/pods, the live page /ui/ and container logs (0 disables)', int, 10255)
+    .option('--address <ip>', 'address the read-only port and the node API (--port) bind to (the kubelet\'s default is 0.0.0.0; ours stays on loopback unless asked)', '127.0.0.1')
     .option('--cluster-dns <ips>', 'comma-separated DNS server IPs for dnsPolicy ClusterFirst', list, [])
     .option('--cluster-domain <domain>', 'cluster domain for ClusterFirst search paths (e.g. cluster.local)')
     .option('--resolv-conf <file>', 'resolv.conf for dnsPolicy Default ("" for none)', '/etc/resolv.conf')
@@ -161,8 +137,6 @@ export function addRunOptions(program: Command): Command {
       if (action !== program) return;
       applyConfigFile(program);
       checkJoinOptions(program.opts<RunOptions>());
-      // The kubelet's --cert-dir default, /var/lib/kubelet/pki, is its default root dir's pki/.
-      if (!program.getOptionValue('certDir')) program.setOptionValueWithSource('certDir', path.join(program.getOptionValue('rootDir') as string, 'pki'), 'default');
     });
 }
 

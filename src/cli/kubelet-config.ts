@@ -5,11 +5,12 @@ import { isMap as isYamlMap, isScalar, parseDocument } from 'yaml';
 import { truncate } from '../bounded.js';
 import { MIN_CONTAINER_LOG_MONITOR_INTERVAL_MS, parseContainerLogMaxFiles, parseContainerLogMaxSize } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
+import { parseAuthorizationMode } from './flags-node-api.js';
 
 export const CONFIG_API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 export const CONFIG_KIND = 'KubeletConfiguration';
 
-type Kind = 'string' | 'path' | 'duration' | 'count' | 'int' | 'port' | 'bool' | 'strings' | 'headers' | 'logFormat' | 'taints';
+type Kind = 'string' | 'path' | 'duration' | 'count' | 'int' | 'port' | 'bool' | 'strings' | 'headers' | 'logFormat' | 'taints' | 'authzMode';
 interface Field {
   option: string;
   kind: Kind;
@@ -62,7 +63,18 @@ const SUPPORTED: Record<string, Field> = {
   nodeLeaseDurationSeconds: { option: 'nodeLeaseDurationSeconds', kind: 'count', zeroUnset: true },
   kubeAPIQPS: { option: 'kubeApiQps', kind: 'int' },
   kubeAPIBurst: { option: 'kubeApiBurst', kind: 'count', zeroUnset: true },
+  // The node API (src/cli/flags-node-api.ts). port 0 is "unset" (SetDefaults: 10250).
+  enableServer: { option: 'enableServer', kind: 'bool' },
   port: { option: 'port', kind: 'port', zeroUnset: true },
+  tlsCertFile: { option: 'tlsCertFile', kind: 'path', zeroUnset: true },
+  tlsPrivateKeyFile: { option: 'tlsPrivateKeyFile', kind: 'path', zeroUnset: true },
+  'authentication.x509.clientCAFile': { option: 'clientCaFile', kind: 'path', zeroUnset: true },
+  'authentication.webhook.enabled': { option: 'authenticationTokenWebhook', kind: 'bool' },
+  'authentication.webhook.cacheTTL': { option: 'authenticationTokenWebhookCacheTtl', kind: 'duration' },
+  'authentication.anonymous.enabled': { option: 'anonymousAuth', kind: 'bool' },
+  'authorization.mode': { option: 'authorizationMode', kind: 'authzMode', zeroUnset: true },
+  'authorization.webhook.cacheAuthorizedTTL': { option: 'authorizationWebhookCacheAuthorizedTtl', kind: 'duration' },
+  'authorization.webhook.cacheUnauthorizedTTL': { option: 'authorizationWebhookCacheUnauthorizedTtl', kind: 'duration' },
   eventRecordQPS: { option: 'eventQps', kind: 'count' },
   eventBurst: { option: 'eventBurst', kind: 'count', zeroUnset: true },
   // Joining (src/cli/flags-join.ts).
@@ -70,9 +82,14 @@ const SUPPORTED: Record<string, Field> = {
   providerID: { option: 'providerId', kind: 'string', zeroUnset: true },
 };
 
+/** The file's fields mini-kubelet reads, by dotted JSON path, with the option key and kind (for /configz). */
+export function supportedConfigFields(): Array<{ path: string; option: string; kind: Kind }> {
+  return Object.entries(SUPPORTED).map(([p, f]) => ({ path: p, option: f.option, kind: f.kind }));
+}
+
 /** Every other field of v1beta1 KubeletConfiguration (staging/src/k8s.io/kubelet/config/v1beta1/types.go). */
-const KNOWN = new Set(`enableServer tlsCertFile tlsPrivateKeyFile tlsCipherSuites tlsCurvePreferences
-  tlsMinVersion serverTLSBootstrap authentication authorization registryPullQPS registryBurst
+const KNOWN = new Set(`tlsCipherSuites tlsCurvePreferences
+  tlsMinVersion serverTLSBootstrap registryPullQPS registryBurst
   imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist
   enableDebuggingHandlers enableContentionProfiling healthzPort healthzBindAddress oomScoreAdj
   streamingConnectionIdleTimeout
@@ -91,8 +108,8 @@ const KNOWN = new Set(`enableServer tlsCertFile tlsPrivateKeyFile tlsCipherSuite
   reservedMemory enableProfilingHandler enableDebugFlagsHandler seccompDefault memoryThrottlingFactor
   memoryReservationPolicy tracing localStorageCapacityIsolation failCgroupV1
   userNamespaces logging.flushFrequency logging.verbosity logging.vmodule logging.options`.split(/\s+/));
-/** Objects some of whose fields are supported: their fields are checked one by one. */
-const NESTED = ['logging', 'crashLoopBackOff'];
+/** Objects some of whose fields are supported: their fields are checked one by one (by dotted path). */
+const NESTED = new Set(['logging', 'crashLoopBackOff', 'authentication', 'authentication.x509', 'authentication.webhook', 'authentication.anonymous', 'authorization', 'authorization.webhook']);
 
 export interface KubeletConfigFile {
   /** Option values by option key (as RunOptions), already parsed as the flags parse them. */
@@ -136,14 +153,18 @@ export function decodeKubeletConfig(text: string, file: string): KubeletConfigFi
   if (top.apiVersion !== CONFIG_API_VERSION) fail(`apiVersion: expected "${CONFIG_API_VERSION}", got ${show(top.apiVersion)}`);
   if (top.kind !== CONFIG_KIND) fail(`kind: expected "${CONFIG_KIND}", got ${show(top.kind)}`);
 
-  // Flattened: "logging.format" for the fields of the objects mini-kubelet reads into.
+  // Flattened: "logging.format", "authentication.x509.clientCAFile" for the fields of the objects mini-kubelet reads into.
   const fields: Array<[string, unknown]> = [];
-  for (const [name, value] of Object.entries(top)) {
-    if (name === 'apiVersion' || name === 'kind' || value === null) continue;
-    if (!NESTED.includes(name)) fields.push([name, value]);
-    else if (!isObject(value)) fail(`${name}: expected an object, got ${show(value)}`);
-    else for (const [sub, v] of Object.entries(value)) if (v !== null) fields.push([`${name}.${sub}`, v]);
-  }
+  const flatten = (obj: Record<string, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(obj)) {
+      const name = prefix + key;
+      if (value === null || (!prefix && (key === 'apiVersion' || key === 'kind'))) continue;
+      if (!NESTED.has(name)) fields.push([name, value]);
+      else if (!isObject(value)) fail(`${name}: expected an object, got ${show(value)}`);
+      else flatten(value, `${name}.`);
+    }
+  };
+  flatten(top, '');
   const result: KubeletConfigFile = { values: {}, ignored: [], ignoredValues: {}, strictErrors };
   for (const [name, value] of fields) {
     const field = SUPPORTED[name];
@@ -201,6 +222,13 @@ function convert(kind: Kind, v: unknown, bad: (what: string) => never): unknown 
       return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : bad('a list of strings');
     case 'logFormat':
       return v === 'text' || v === 'json' ? v : bad('"text" or "json"');
+    case 'authzMode':
+      if (v === '') return v;
+      try {
+        return parseAuthorizationMode(String(v));
+      } catch {
+        return bad('"AlwaysAllow" or "Webhook"');
+      }
     case 'headers': {
       // map[string][]string, in file order; a header fetch could not send is refused here, as the flag does.
       if (!isObject(v)) return bad('a map of header names to lists of values');

@@ -1,8 +1,11 @@
 // The `mini-kubelet` command line: the agent itself (no subcommand) plus the client commands that talk to a running agent.
 import { Command } from 'commander';
 import { registerDescribeCommand } from './describe.js';
+import { registerExecCommands } from './exec.js';
 import { registerGetCommand } from './get.js';
 import { registerLogsCommand } from './logs.js';
+import { registerTraceCommand } from './trace.js';
+import { registerPlanCommand } from './plan.js';
 import { addRunOptions, type RunOptions } from './flags.js';
 import { runAgent } from './run.js';
 
@@ -11,17 +14,26 @@ export function buildProgram(): Command {
     .description('A small, readable kubelet: runs static Pods from manifest files or a manifest URL and, with --kubeconfig, the Pods a Kubernetes API server binds to its node, on a CRI runtime (containerd).')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // The agent's flags (--cert-dir, --address, ...) before a subcommand only: a client command's own
+    // flags of the same name after it are the command's (plan takes some of the agent's flags for itself).
+    .enablePositionalOptions()
     .addHelpText(
       'after',
       `
 Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
-Client commands (get, describe, logs) talk to a running agent through its read-only port.
+Client commands (get, describe, logs, trace) talk to a running agent through its read-only port;
+exec and port-forward through its node API (--port), with the credentials it keeps in --cert-dir;
+plan runs nothing and needs no agent.
 
 Examples:
   mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock
   mini-kubelet get pods -w
   mini-kubelet describe pod web
-  mini-kubelet logs web -f`,
+  mini-kubelet logs web -f
+  mini-kubelet trace web -f
+  mini-kubelet plan manifests/web.yaml
+  mini-kubelet exec -it web -- sh
+  mini-kubelet port-forward web 8080:80`,
     );
   addRunOptions(program).action(async (opts: RunOptions) => {
     await runAgent(opts);
@@ -29,6 +41,9 @@ Examples:
   registerGetCommand(program);
   registerDescribeCommand(program);
   registerLogsCommand(program);
+  registerTraceCommand(program);
+  registerPlanCommand(program);
+  registerExecCommands(program);
   return program;
 }
 

@@ -13,7 +13,9 @@ import type { StatusManager } from '../status/manager.js';
 import { createNodeCredentials, type NodeCredentials } from './cluster-credentials.js';
 import { createNodeSide, type NodeHost, type NodeSide } from './cluster-node.js';
 import { createClusterPods } from './cluster-pods.js';
+import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import type { RunOptions } from './flags.js';
+import { createClusterVolumes } from './run-cluster-volumes.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
 export interface ClusterHost extends NodeHost {
@@ -33,6 +35,8 @@ export interface ClusterMode {
   sources: PodSource[];
   /** Node, Lease, mirror pods, events (src/cli/cluster-node.ts). */
   node: NodeSide;
+  /** Tokens and ConfigMaps for projected volumes (the service-account volume); run.ts gives them to the volume manager. */
+  volumeSources: VolumeClusterSources;
   /** Starts the parts that need the running agent. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -74,16 +78,21 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   const node = createNodeSide(o, client, host);
   node.useMirrorPodFeed((cb) => pods.onMirrorPods(cb));
   pods.setMirrorPodLookup((staticPod) => node.mirrorPods.mirrorFor(staticPod));
+  // The service-account volume: tokens and ConfigMaps for projected volumes (run-cluster-volumes.ts).
+  const volumes = createClusterVolumes(client, host.logger);
   return {
     client,
     sources,
     node,
+    volumeSources: volumes.sources,
     start: async () => {
+      volumes.start();
       await node.start();
     },
     stop: async () => {
       node.stop();
       await pods.stop();
+      volumes.stop();
       await credentials.stop();
       client.close();
     },

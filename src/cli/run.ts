@@ -1,10 +1,4 @@
 // The `mini-kubelet` run command: assembles every part (runtime, sources, workers, PLEG, status, server) into a running agent.
-import { mkdir, readFile } from 'node:fs/promises';
-import { release } from 'node:os';
-import path from 'node:path';
-import type { Logger } from 'pino';
-import { defaultNodeLabels } from '../admission/node-affinity.js';
-import type { AdmissionNode } from '../admission/types.js';
 import { createFileSource } from '../config/file-source.js';
 import { createHttpSource } from '../config/http-source.js';
 import type { PodSource } from '../config/types.js';
@@ -23,27 +17,29 @@ import { createMetricsRegistry } from '../metrics/registry.js';
 import { resourceMetrics } from '../metrics/resource.js';
 import { registerRuntimeMetrics } from '../metrics/runtime.js';
 import { nodeIPOf, nodeNameOf } from '../node/address.js';
-import { nodeResources, readMachineInfo, type NodeResources } from '../node/allocatable.js';
-import { CgroupfsManager } from '../node/cgroups-fs.js';
 import { PodCache } from '../pleg/cache.js';
 import { GenericPLEG } from '../pleg/generic.js';
 import { PodConfig } from '../podconfig/podconfig.js';
 import { BackOff, CRASH_LOOP_INITIAL_MS, IMAGE_PULL_INITIAL_MS, IMAGE_PULL_MAX_MS } from '../podworker/backoff.js';
 import { ImageManager } from '../podworker/images.js';
-import type { NodeContainerOptions } from '../podworker/translate/container-config.js';
-import type { NodePolicy } from '../podworker/translate/policy.js';
-import { safeSysctls, SysctlAllowlist } from '../podworker/translate/sysctls.js';
 import { OrphanedPodDirs } from '../volumes/orphaned-pod-dirs.js';
 import { SandboxRequests } from '../podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../podworker/sync-pod.js';
 import { PodWorkers } from '../podworker/workers.js';
 import { ProbeManager } from '../prober/manager.js';
+import type { EndpointSources } from '../server/endpoints.js';
 import { startReadOnlyServer } from '../server/read-only-server.js';
 import { StatsProvider } from '../stats/provider.js';
 import { StatusManager } from '../status/manager.js';
+import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import { HostVolumeManager } from '../volumes/manager.js';
+import { recordCriCalls } from '../trace/recording-cri.js';
+import { TraceStore } from '../trace/store.js';
 import type { RunOptions } from './flags.js';
 import type { ClusterMode } from './run-cluster.js';
+import { nodeSettings } from './node-settings.js';
+import { resolveNodeApiAuth, type NodeApiAuth } from './flags-node-api.js';
+import { startNodeApi } from './run-node-api.js';
 
 export async function runAgent(o: RunOptions): Promise<void> {
   const logger = createLogger(o.logLevel, o.logFormat);
@@ -52,6 +48,19 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const hostIP = nodeIPOf(o.nodeIp);
   // Served at /metrics; the parts only count and observe, the gauges are read when scraped.
   const metrics = createMetricsRegistry();
+  // Cluster mode's modules (client-node above all) take seconds to load: start now, use below.
+  const clusterModule = o.kubeconfig ? import('./run-cluster.js') : undefined;
+  // A failed load is reported where it is awaited; until then it must not count as unhandled.
+  clusterModule?.catch(() => undefined);
+  // The node API's authentication and authorization, checked before anything starts.
+  let nodeApiAuth: NodeApiAuth;
+  try {
+    nodeApiAuth = resolveNodeApiAuth(o);
+  } catch (err) {
+    process.stderr.write(`mini-kubelet: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
 
   const cri = createCriClient({
     runtimeEndpoint: o.containerRuntimeEndpoint,
@@ -73,27 +82,24 @@ export async function runAgent(o: RunOptions): Promise<void> {
     return;
   }
 
-  let resolvConf: string | undefined;
-  if (o.resolvConf) {
-    resolvConf = await readFile(o.resolvConf, 'utf8').catch((err: Error) => {
-      logger.warn({ resolvConf: o.resolvConf, err: err.message }, 'cannot read --resolv-conf: pods with dnsPolicy Default get no nameservers');
-      return '';
-    });
-  }
-  const node = await nodeSettings(o, nodeName, logger);
+  const node = await nodeSettings(o, { nodeName, hostIP, logger }, { sideEffects: true });
   if (!node) {
     cri.close();
     process.exitCode = 1;
     return;
   }
   const recorder = new EventRecorder({ logger, clock });
+  // The CRI calls each pod's syncs make, with their cause (src/trace/): what `mini-kubelet trace` shows.
+  // The prober, the GC, stats and log rotation keep the plain client: their calls belong to no sync.
+  const traces = new TraceStore();
+  const traced = recordCriCalls(cri, (cause, entry) => traces.record(cause, entry), clock);
   const cache = new PodCache();
   const relistObserver = registerPlegMetrics(metrics, { cache, lastRelistAt: () => pleg.lastRelist().at || undefined });
-  const pleg = new GenericPLEG({ cri, nodeName, cache, relistPeriodMs: o.plegRelistPeriod, clock: { now: clock }, logger, relistObserver });
+  const pleg = new GenericPLEG({ cri: traced, nodeName, cache, relistPeriodMs: o.plegRelistPeriod, clock: { now: clock }, logger, relistObserver });
   const statusManager = new StatusManager({ clock: { now: clock }, logger });
   const crashLoopBackOff = new BackOff({ initialMs: CRASH_LOOP_INITIAL_MS, maxMs: o.maxContainerRestartPeriod, clock });
   const images = new ImageManager({
-    cri,
+    cri: traced,
     backOff: new BackOff({ initialMs: IMAGE_PULL_INITIAL_MS, maxMs: IMAGE_PULL_MAX_MS, clock }),
     recorder,
     logger,
@@ -113,10 +119,14 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   statusManager.addSink(prober);
   // Node allocatable (src/node/allocatable.ts): unset limits in resourceFieldRef, the tmpfs ceiling.
-  const volumes = new HostVolumeManager(o.rootDir, { nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable });
+  // In cluster mode, tokens and ConfigMaps for projected volumes (asked when used, so the cluster
+  // parts may be built after this); without, those sources are refused.
+  const volumes = new HostVolumeManager(o.rootDir, {
+    nodeName, hostIP, clusterDomain: o.clusterDomain, logger, allocatable: node.container.allocatable, cluster: (): VolumeClusterSources | undefined => cluster?.volumeSources,
+  });
   const podDirs = new OrphanedPodDirs({ rootDir: o.rootDir, tearDownPod: (uid) => volumes.tearDownPod(uid), logger });
   const syncer = new KubeletPodSyncer({
-    cri,
+    cri: traced,
     images,
     volumes,
     recorder,
@@ -124,15 +134,16 @@ export async function runAgent(o: RunOptions): Promise<void> {
     logger,
     clock,
     hostIP,
-    sandboxOptions: { nodeName, podLogsDir: o.podLogsDir, resolvConf, clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain, nodeIPs: [hostIP], ...node.sandbox },
+    sandboxOptions: node.sandbox,
     containerOptions: node.container,
     podCgroups: node.podCgroups,
     cache,
     pleg,
     statusManager,
     probes: prober.view(),
-    lifecycle: new HookRunner({ cri, recorder, logger }),
+    lifecycle: new HookRunner({ cri: traced, recorder, logger }),
     sandboxRequests: new SandboxRequests(),
+    trace: traces,
   });
   const workers = new PodWorkers({
     syncer,
@@ -145,8 +156,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // --kubeconfig: the API server's pods and the sinks that report to it (run-cluster.ts).
   // Loaded only with --kubeconfig: client-node and the cluster parts cost a static-only agent ~76 MB of RSS.
   let cluster: ClusterMode | undefined;
-  if (o.kubeconfig) {
-    const { createClusterMode } = await import('./run-cluster.js');
+  if (clusterModule) {
+    const { createClusterMode } = await clusterModule;
     cluster = await createClusterMode(o, {
       nodeName, hostIP, logger, statusManager, workers, cache, cri, pleg, recorder, podConfig,
       resources: node.resources,
@@ -219,22 +230,35 @@ export async function runAgent(o: RunOptions): Promise<void> {
     cgroupRoot: o.cgroupsPerQos ? o.cgroupRoot : undefined,
     clock,
   });
-  const server = await startReadOnlyServer({
-    address: o.address,
-    port: o.readOnlyPort,
+  // What the read-only port and the node API both serve (src/server/endpoints.ts).
+  const endpoints: EndpointSources = {
     source: kubelet.view(),
     logger,
     containerLogs: { pods: () => kubelet.pods(), observed: (uid) => cache.get(uid), podLogsDir: o.podLogsDir },
-    events: (uid) => recorder.eventsFor(uid),
-    nodeName,
     metrics,
     summary: (opts) => stats.summary(opts),
     resourceMetrics: resourceMetrics((opts) => stats.summary(opts), logger),
     probeMetrics: probeMetrics.registry,
+  };
+  const server = await startReadOnlyServer({
+    ...endpoints, address: o.address, port: o.readOnlyPort, events: (uid) => recorder.eventsFor(uid), nodeName,
+    trace: traces,
+    runtimePods: () => cache.uids().flatMap((uid) => cache.get(uid) ?? []),
   });
+  // The node API (HTTPS, --port): the same endpoints behind authentication, plus exec, attach, port-forward.
+  const nodeApi = o.enableServer
+    ? await startNodeApi(o, {
+      nodeName, hostIP, logger, auth: nodeApiAuth, kube: cluster?.client, endpoints, metrics,
+      streaming: { cri, pods: () => kubelet.pods(), observed: (uid) => cache.get(uid) },
+      observedPods: () => cache.uids().flatMap((uid) => cache.get(uid) ?? []),
+    })
+    : undefined;
+  if (o.enableServer && !nodeApi) process.exitCode = 1;
   logger.info({ manifests: o.podManifestPath || undefined, manifestUrl: o.manifestUrl, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
   await new Promise<void>((resolve) => {
+    // The kubelet exits when its server cannot listen; so does the agent, leaving its pods running.
+    if (process.exitCode === 1) return resolve();
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down; pods keep running in the runtime');
       resolve();
@@ -242,57 +266,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+  await nodeApi?.close();
   await server.close();
   await cluster?.stop();
   prober.stop();
   await logRotation.stop();
   await kubelet.stop();
   cri.close();
-}
-
-/**
- * What the node contributes to every pod's sandbox and containers: allocatable (capacity minus the
- * kubelet's default hard-eviction thresholds, memory.available<100Mi and nodefs.available<10%,
- * subtracted as fixed values: there is no --eviction-hard, --kube-reserved or --system-reserved),
- * the seccomp root (<root-dir>/seccomp, as the kubelet's), the policy flags, AppArmor, and the QoS
- * cgroup hierarchy; and what pods are admitted against (labels, allocatable, --max-pods, the sysctl
- * allowlist). Undefined (after saying why on stderr) when a flag is invalid, the machine (the root
- * dir's filesystem, the huge pages) cannot be read, or the cgroups cannot be made.
- */
-async function nodeSettings(o: RunOptions, nodeName: string, logger: Logger) {
-  const policy: NodePolicy = { allowPrivileged: o.allowPrivileged, allowHostNamespaces: o.allowHostNamespaces, allowHostPath: o.allowHostPath };
-  const appArmorEnabled = (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y';
-  let sysctls: SysctlAllowlist;
-  let podCgroups: CgroupfsManager | undefined;
-  let resources: NodeResources;
-  try {
-    sysctls = new SysctlAllowlist([...safeSysctls(release()), ...o.allowedUnsafeSysctls]);
-    // setupDataDirs makes --root-dir before its filesystem is measured (ephemeral-storage capacity).
-    await mkdir(o.rootDir, { recursive: true, mode: 0o750 });
-    resources = nodeResources(readMachineInfo(o.rootDir), o.maxPods);
-    if (o.cgroupsPerQos) {
-      podCgroups = new CgroupfsManager({ cgroupRoot: o.cgroupRoot, logger, capacity: resources.capacity });
-      await podCgroups.start();
-    }
-  } catch (err) {
-    process.stderr.write(`mini-kubelet: ${(err as Error).message}\n`);
-    return undefined;
-  }
-  const container: NodeContainerOptions = {
-    allocatable: resources.allocatable,
-    // Burstable oom_score_adj is against the machine's memory (MachineInfo.MemoryCapacity), not allocatable.
-    memoryCapacity: Number(resources.capacity.memory),
-    seccompProfileRoot: path.join(o.rootDir, 'seccomp'),
-    policy,
-    appArmorEnabled,
-  };
-  const sandbox = { policy, appArmorEnabled, ...(o.cgroupsPerQos ? { cgroupRoot: o.cgroupRoot } : {}) };
-  // What pods are admitted against: the kubelet's own node labels and --node-labels, the same allocatable (pods is --max-pods).
-  const admission: AdmissionNode = {
-    name: nodeName,
-    labels: { ...defaultNodeLabels(nodeName), ...o.nodeLabels },
-    allocatable: resources.admission,
-    sysctls,
-  };
-  return { container, sandbox, podCgroups, admission, resources };
 }

@@ -1,4 +1,5 @@
-// The CRI ImageService over gRPC: one method per RPC, requests built and responses unwrapped.
+// The CRI ImageService over gRPC: one method per RPC, requests built (requests.ts) and responses unwrapped.
+import { CRI_REQUESTS as R, type CriRequest } from './requests.js';
 import { callTimeout, unary, type RpcContext } from './rpc.js';
 import type { FilesystemUsage, Image, ImageService } from './types.js';
 
@@ -10,36 +11,31 @@ import type { FilesystemUsage, Image, ImageService } from './types.js';
 export const PULL_TIMEOUT_MS = 60 * 60_000;
 
 export function createImageService(ctx: RpcContext): ImageService {
+  const call = <Res>({ rpc, request }: CriRequest, timeoutMs: number) => unary<Res>(ctx, rpc, request, timeoutMs);
   return {
     // An absent image is not an error in CRI: the runtime answers with no image (or an empty one).
     async imageStatus(image, opts) {
-      const res = await unary<{ image?: Image }>(ctx, 'ImageStatus', { image, verbose: false }, callTimeout(ctx, opts));
+      const res = await call<{ image?: Image }>(R.imageStatus(image), callTimeout(ctx, opts));
       return res.image && res.image.id !== '' ? res.image : undefined;
     },
 
     async pullImage(image, auth, sandboxConfig, opts) {
-      const timeoutMs = opts?.timeoutMs ?? PULL_TIMEOUT_MS;
-      const res = await unary<{ imageRef: string }>(ctx, 'PullImage', { image, auth, sandboxConfig }, timeoutMs);
+      const res = await call<{ imageRef: string }>(R.pullImage(image, auth, sandboxConfig), opts?.timeoutMs ?? PULL_TIMEOUT_MS);
       return res.imageRef;
     },
 
     async listImages(filter, opts) {
-      const res = await unary<{ images: Image[] }>(ctx, 'ListImages', { filter }, callTimeout(ctx, opts));
+      const res = await call<{ images: Image[] }>(R.listImages(filter), callTimeout(ctx, opts));
       return res.images;
     },
 
     async removeImage(image, opts) {
-      await unary(ctx, 'RemoveImage', { image }, callTimeout(ctx, opts));
+      await call(R.removeImage(image), callTimeout(ctx, opts));
     },
 
     // The image filesystems only: containerd 1.6 leaves container_filesystems empty (one shared fs).
     async imageFsInfo(opts) {
-      const res = await unary<{ imageFilesystems: FilesystemUsage[]; containerFilesystems: FilesystemUsage[] }>(
-        ctx,
-        'ImageFsInfo',
-        {},
-        callTimeout(ctx, opts),
-      );
+      const res = await call<{ imageFilesystems: FilesystemUsage[]; containerFilesystems: FilesystemUsage[] }>(R.imageFsInfo(), callTimeout(ctx, opts));
       return res.imageFilesystems;
     },
   };

@@ -5,7 +5,7 @@
 // connections open; so do we: the credentials are read once into one agent (credentials.ts),
 // which a new client certificate replaces while the agent runs (client certificate rotation).
 import {
-  CertificatesV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, PatchStrategy, ServerConfiguration,
+  AuthenticationV1Api, AuthorizationV1Api, CertificatesV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, PatchStrategy, ServerConfiguration,
   setHeaderOptions, type Configuration, type Middleware, type V1CertificateSigningRequest,
   type V1ConfigMap, type V1Node, type V1Pod, type V1Secret,
 } from '@kubernetes/client-node';
@@ -129,6 +129,9 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
   const coreHeartbeat = new CoreV1Api(heartbeat);
   const coordination = new CoordinationV1Api(heartbeat);
   const certificates = new CertificatesV1Api(limited);
+  // The node API's reviews: each is asked once per cache miss (authn 2m, authz 5m/30s), like any other call.
+  const authentication = new AuthenticationV1Api(limited);
+  const authorization = new AuthorizationV1Api(limited);
   const watch = <T>(prefix: string, resource: string, model: string) => watchPath<T>(creds.watchConfig(timeoutMs), prefix, resource, model);
 
   return {
@@ -186,6 +189,12 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
       create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),
       get: (name) => call(() => certificates.readCertificateSigningRequest({ name })),
       watch: watch<V1CertificateSigningRequest>('/apis/certificates.k8s.io/v1', 'certificatesigningrequests', 'V1CertificateSigningRequest'),
+    },
+    tokenReviews: {
+      create: (body) => call(() => authentication.createTokenReview({ body })),
+    },
+    subjectAccessReviews: {
+      create: (body) => call(() => authorization.createSubjectAccessReview({ body })),
     },
     setClientCertificate: (certificate) => creds.setClientCertificate(certificate),
     close: () => creds.close(),

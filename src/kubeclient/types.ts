@@ -6,7 +6,7 @@
 // node's credentials, the QPS limit and the request deadline live in one place (client.ts).
 import type {
   AuthenticationV1TokenRequest, CoreV1Event, V1CertificateSigningRequest, V1ConfigMap, V1Lease, V1Node, V1Pod,
-  V1Secret, V1Service,
+  V1Secret, V1Service, V1SubjectAccessReview, V1TokenReview,
 } from '@kubernetes/client-node';
 
 /** A list and the resourceVersion to start a watch from. */
@@ -106,6 +106,16 @@ export interface CertificateSigningRequestsClient extends Watchable<V1Certificat
   get(name: string): Promise<V1CertificateSigningRequest>;
 }
 
+/** authentication.k8s.io/v1 TokenReview: who a bearer token sent to the node API belongs to (kubelet: webhook token authenticator). */
+export interface TokenReviewsClient {
+  create(review: V1TokenReview): Promise<V1TokenReview>;
+}
+
+/** authorization.k8s.io/v1 SubjectAccessReview: may this user do this to the node (kubelet: Webhook authorizer). */
+export interface SubjectAccessReviewsClient {
+  create(review: V1SubjectAccessReview): Promise<V1SubjectAccessReview>;
+}
+
 /** Everything cluster mode asks of the API server, with the node's credentials. */
 export interface KubeClient {
   /** The API server's URL, for logs. */
@@ -119,6 +129,8 @@ export interface KubeClient {
   readonly secrets: SecretsClient;
   readonly services: ServicesClient;
   readonly certificateSigningRequests: CertificateSigningRequestsClient;
+  readonly tokenReviews: TokenReviewsClient;
+  readonly subjectAccessReviews: SubjectAccessReviewsClient;
   /** Closes idle connections; running watches are stopped by their owners. */
   close(): void;
 }

@@ -41,6 +41,8 @@ export interface PodActions {
   /** Why killPod is set, for logs and events. */
   killPodReason: string;
   createSandbox: boolean;
+  /** Why a sandbox is created ('' when not): the planner's words, for logs and traces. */
+  createSandboxReason: string;
   /** The sandbox to start containers in, when no new one is created. '' otherwise. */
   sandboxId: string;
   /** The attempt for the new sandbox: the newest sandbox's attempt + 1, or 0. */

@@ -8,11 +8,12 @@ import type { PodSandboxConfig } from '../cri/types.js';
 import { containerFieldPath } from '../events/recorder.js';
 import { POD_UID_LABEL } from '../runtime/labels.js';
 import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
-import type { ContainerKind, PodActions } from './actions.js';
+import type { ContainerKind, ContainerToStart, PodActions } from './actions.js';
 import type { ExecutorDeps } from './deps.js';
 import { probeKillGracePeriod } from '../prober/timing.js';
 import { killContainer, killPod } from './kill.js';
 import { errorMessage, startContainer, type SandboxInfo } from './start-container.js';
+import { inStep } from '../trace/cause.js';
 import { podGracePeriodSeconds } from './state.js';
 import { ContainerConfigError } from './translate/errors.js';
 import { generatePodSandboxConfig, sandboxWarnings } from './translate/sandbox-config.js';
@@ -47,14 +48,14 @@ export async function executePodActions(
     if (actions.createSandbox && observed?.sandboxes.length) {
       deps.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     }
-    await killPod(pod, observed, grace, deps);
+    await inStep(`kill pod: ${actions.killPodReason}`, () => killPod(pod, observed, grace, deps));
     result.changed = true;
   } else {
     for (const k of actions.containersToKill) {
       const c = observed?.containers.find((o) => o.id === k.containerId);
       const spec = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((s) => s.name === k.name);
       // A liveness or startup probe may carry its own grace period (kubelet: setTerminationGracePeriod).
-      if (c) await killContainer(pod, c, probeKillGracePeriod(pod, spec, k.reason) ?? grace, k.message, deps);
+      if (c) await inStep(`kill container ${k.name}: ${k.message}`, () => killContainer(pod, c, probeKillGracePeriod(pod, spec, k.reason) ?? grace, k.message, deps));
       result.changed = true;
     }
   }
@@ -69,12 +70,20 @@ export async function executePodActions(
   // A sandbox that runs already, adopted after an agent restart maybe: counted in burstable's
   // shares like the ones this process made (a no-op once counted), even if nothing starts now.
   if (!actions.createSandbox && !actions.killPod) await deps.podCgroups?.trackPod(pod);
+  // kubelet: each syncPod marks the pod's volumes for remount, and the volume reconciler rewrites
+  // the ones whose files follow the pod or the cluster (a refreshed token, a changed label) apart
+  // from the pod worker: started here, not awaited, so a slow API server never holds a sync up.
+  if (!actions.killPod && observed?.sandboxes[0]?.state === 'ready') {
+    void deps.volumes.remountPod(pod, (message) => deps.recorder.event(pod, 'Warning', 'FailedMount', message));
+  }
   if (actions.containersToStart.length === 0 && !actions.createSandbox) return result;
 
   // Step 2: volumes and the sandbox; meanwhile, whether the images are there (asked once, used in step 3).
   const specs = actions.containersToStart.map((a) => containerSpec(pod, a.name, a.kind)).filter((c): c is V1Container => !!c);
-  const images = deps.images.lookAhead(specs);
-  const sandbox = await ensureSandbox(pod, actions, observed, deps, result);
+  const images = inStep(`look up the images of ${specs.map((c) => c.name).join(', ')}`, () => deps.images.lookAhead(specs));
+  const sandbox = actions.createSandbox
+    ? await inStep(`create sandbox (attempt ${actions.attempt}): ${actions.createSandboxReason}`, () => ensureSandbox(pod, actions, observed, deps, result))
+    : await ensureSandbox(pod, actions, observed, deps, result);
   if (!sandbox) {
     resyncIn(ERROR_RESYNC_MS);
     return result;
@@ -87,7 +96,7 @@ export async function executePodActions(
     if (!spec) continue;
     // kubelet doBackOff: each restart lengthens the next back-off, counted from the last exit.
     if (action.backOff) deps.crashLoopBackOff.next(action.backOff.key, action.backOff.eventTime);
-    const failure = await startContainer(pod, spec, action, sandbox, deps, images);
+    const failure = await inStep(startStep(action), () => startContainer(pod, spec, action, sandbox, deps, images));
     result.changed = true;
     if (failure) {
       result.waiting.set(action.name, failure);
@@ -162,6 +171,12 @@ async function ensureSandbox(
     deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
     return notCreated(`Failed to create pod sandbox: ${errorMessage(err)}`);
   }
+}
+
+/** "start init container init1: not started yet", "start container web (restart 3): exited with code 1, ...". */
+export function startStep(a: Pick<ContainerToStart, 'name' | 'kind' | 'restartCount' | 'reason'>): string {
+  const what = a.kind === 'regular' ? 'container' : a.kind === 'init' ? 'init container' : 'sidecar';
+  return `start ${what} ${a.name}${a.restartCount > 0 ? ` (restart ${a.restartCount})` : ''}: ${a.reason}`;
 }
 
 function containerSpec(pod: V1Pod, name: string, kind: ContainerKind): V1Container | undefined {

@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { CriRuntime, Image, PodSandboxConfig } from '../cri/types.js';
 import { containerFieldPath, type EventRecorder } from '../events/recorder.js';
+import { bindCause } from '../trace/cause.js';
 import { imagePullKey, type BackOff } from './backoff.js';
 
 export type EnsureImageResult =
@@ -92,10 +93,11 @@ export class ImageManager {
     recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${spec}"`, fieldPath);
     const queuedAt = clock();
     try {
-      const { imageRef, startedAt } = await this.pulls.add(async () => {
+      // Bound to this pod's cause: a queued pull is started by the pull before it, another pod's.
+      const { imageRef, startedAt } = await this.pulls.add(bindCause(async () => {
         const startedAt = clock();
         return { imageRef: await this.pullWithProgress(image, sandboxConfig), startedAt };
-      }) as { imageRef: string; startedAt: number };
+      })) as { imageRef: string; startedAt: number };
       const done = clock();
       const pulled = await cri.imageStatus({ image });
       const size = pulled ? ` Image size: ${pulled.size} bytes.` : '';

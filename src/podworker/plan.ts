@@ -81,7 +81,7 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod | undefined,
     } else {
       draft.regularStarts = toStart.map((c) => ({ container: c, kind: 'regular', reason: startReason(newest(observed, c.name), pod) }));
     }
-    return finish(pod, observed, ctx, draft, true, '', sandbox.attempt);
+    return finish(pod, observed, ctx, draft, true, '', sandbox.attempt, sandbox.reason);
   }
 
   const initialized = computeInitContainerActions(pod, observed, sandbox.sandboxId, ctx, draft);
@@ -150,6 +150,7 @@ function finish(
   createSandbox: boolean,
   sandboxId: string,
   attempt: number,
+  sandboxReason = '',
 ): PodActions {
   // Killing the pod stops everything, so single kills are moot; nothing starts unless a new sandbox follows.
   const starts = draft.killPod && !createSandbox ? [] : [...draft.initStarts, ...draft.regularStarts];
@@ -158,6 +159,7 @@ function finish(
     killPod: draft.killPod,
     killPodReason: draft.killPodReason,
     createSandbox,
+    createSandboxReason: createSandbox ? sandboxReason : '',
     sandboxId,
     attempt,
     containersToKill: draft.killPod ? [] : draft.kills,

@@ -17,6 +17,7 @@ import { killPod, removePod } from './kill.js';
 import { computePodActions } from './plan.js';
 import type { TerminationReason } from './state.js';
 import type { PodSyncer, SyncPodResult } from './workers.js';
+import { inStep, withCause, type CallCause, type SyncKind } from '../trace/cause.js';
 
 /** The slice of the PLEG a worker uses: re-inspect one pod right after acting on it. */
 export interface PodInspector {
@@ -27,7 +28,19 @@ export interface SyncerOptions extends ExecutorDeps {
   cache: PodCache;
   pleg: PodInspector;
   statusManager: StatusManager;
+  /** The pods' CRI call traces (trace/store.ts): dropped with the pod. */
+  trace?: { forget(uid: string): void };
 }
+
+/** What a teardown is for, as a trace says it. */
+const TERMINATION_WORDS: Record<TerminationReason, string> = {
+  deleted: 'the pod was removed from its source',
+  finished: 'the pod finished (Succeeded or Failed)',
+  orphaned: 'no source has the pod (orphaned)',
+};
+
+/** The step of a sync that reads the pod back after acting on it. */
+export const REINSPECT_STEP = 're-inspect the pod after acting on it';
 
 /** Pod status reason while the runtime cannot be reached or fails a sync (ours; the kubelet reports it on the Node). */
 export const RUNTIME_ERROR_REASON = 'RuntimeError';
@@ -41,10 +54,24 @@ export class KubeletPodSyncer implements PodSyncer {
   private readonly deadlineExceeded = new Set<string>();
   /** Termination messages of exited containers, per pod (an exited container never changes). */
   private readonly messages = new Map<string, Map<string, string>>();
+  /** How many syncs each pod has had: the number a trace gives each sync ("sync #12"). */
+  private readonly syncCount = new Map<string, number>();
 
   constructor(private readonly opts: SyncerOptions) {}
 
+  /** The cause of the CRI calls one sync makes (trace/cause.ts); the executor narrows its step. */
+  private cause(pod: V1Pod, kind: SyncKind, step: string): CallCause {
+    const uid = pod.metadata!.uid!;
+    const sync = (this.syncCount.get(uid) ?? 0) + 1;
+    this.syncCount.set(uid, sync);
+    return { uid, pod: podRef(pod), sync, kind, step };
+  }
+
   async syncPod(pod: V1Pod, signal: AbortSignal): Promise<SyncPodResult> {
+    return withCause(this.cause(pod, 'sync', 'observe the pod'), () => this.syncPodOnce(pod, signal));
+  }
+
+  private async syncPodOnce(pod: V1Pod, signal: AbortSignal): Promise<SyncPodResult> {
     try {
       return await this.trySyncPod(pod, signal);
     } catch (err) {
@@ -89,7 +116,7 @@ export class KubeletPodSyncer implements PodSyncer {
     for (const [name, why] of result.waiting) reasons.set(name, why);
     this.reasons.set(uid, reasons);
 
-    const fresh = result.changed ? await this.opts.pleg.updatePod(uid) : observed;
+    const fresh = result.changed ? await inStep(REINSPECT_STEP, () => this.opts.pleg.updatePod(uid)) : observed;
     const phase = await this.updateStatus(pod, fresh);
     const untilDeadline = activeDeadlineAt(pod, this.opts.statusManager.peekPodStatus(uid)?.startTime);
     const resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, untilDeadline === undefined ? Infinity : untilDeadline - clock());
@@ -97,6 +124,11 @@ export class KubeletPodSyncer implements PodSyncer {
   }
 
   async syncTerminatingPod(pod: V1Pod, gracePeriodSeconds: number, reason: TerminationReason): Promise<void> {
+    const step = `kill pod: ${TERMINATION_WORDS[reason]}, grace period ${gracePeriodSeconds}s`;
+    return withCause(this.cause(pod, 'terminating', step), () => this.terminate(pod, gracePeriodSeconds, reason));
+  }
+
+  private async terminate(pod: V1Pod, gracePeriodSeconds: number, reason: TerminationReason): Promise<void> {
     const uid = pod.metadata!.uid!;
     this.lastActionAt.set(uid, this.opts.clock());
     const observed = await this.opts.pleg.updatePod(uid);
@@ -107,6 +139,11 @@ export class KubeletPodSyncer implements PodSyncer {
   }
 
   async syncTerminatedPod(pod: V1Pod, reason: TerminationReason): Promise<void> {
+    const step = `remove the pod from the runtime: ${TERMINATION_WORDS[reason]}`;
+    return withCause(this.cause(pod, 'terminated', step), () => this.remove(pod, reason));
+  }
+
+  private async remove(pod: V1Pod, reason: TerminationReason): Promise<void> {
     const uid = pod.metadata!.uid!;
     const observed = await this.opts.pleg.updatePod(uid);
     await removePod(observed, this.opts);
@@ -128,6 +165,8 @@ export class KubeletPodSyncer implements PodSyncer {
     this.messages.delete(uid);
     this.deadlineExceeded.delete(uid);
     this.opts.sandboxRequests.forget(uid);
+    this.syncCount.delete(uid);
+    this.opts.trace?.forget(uid);
   }
 
   /**

@@ -1,45 +1,35 @@
-// The kubelet's read-only HTTP port (--read-only-port): /healthz, /pods (list and watch), /metrics, /metrics/resource, /metrics/probes, /stats/summary, /manifests/errors, a pod's events, container logs.
+// The kubelet's read-only HTTP port (--read-only-port): the shared endpoints (endpoints.ts) plus /manifests/errors, a pod's events and CRI trace, the runtime's pods and the live page (/ui/).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toCoreEvent, type PodEvent } from '../events/recorder.js';
-import { CONTAINER_LOGS_PREFIX, serveContainerLogs } from '../logs/http.js';
-import type { ContainerLogsView } from '../logs/locate.js';
+import type { V1Pod } from '@kubernetes/client-node';
 import { truncate } from '../bounded.js';
-import { encodePodListJSON, statusBody } from './encode.js';
-import { servePodWatch } from './pod-watch.js';
-import type { SummaryOptions } from '../stats/provider.js';
-import type { Summary } from '../stats/types.js';
-import type { PodViewSource, ServerLogger } from './types.js';
+import { toCoreEvent, type PodEvent } from '../events/recorder.js';
+import type { ObservedPod } from '../runtime/types.js';
+import { statusBody } from './encode.js';
+import { podTraceBody, serveTraceWatch, TRACE_PATH, type TraceView } from './trace-route.js';
+import { runtimePods, serveUI } from './ui-route.js';
+import type { PodViewSource } from './types.js';
+import { serveSharedEndpoint, type EndpointSources, type OpenStreams } from './endpoints.js';
+import { sendJSON, sendNotFound, sendStatus } from './respond.js';
 
-export interface ReadOnlyServerOptions {
+export interface ReadOnlyServerOptions extends EndpointSources {
   /** Default 127.0.0.1: the port is unauthenticated, so it stays on loopback unless asked. */
   address?: string;
   /** The kubelet's --read-only-port (default 10255); 0 disables the server, as in the kubelet. */
   port: number;
   /** Tests: listen on a port the OS picks instead of `port`. */
   anyPort?: boolean;
-  source: PodViewSource;
-  logger: ServerLogger;
   /** A pod's events by UID (EventRecorder.eventsFor), served at /pods/<namespace>/<name>/events. */
   events?: (uid: string) => PodEvent[];
+  /** The CRI calls made for each pod (trace/store.ts), served at /pods/<namespace>/<name>/trace. */
+  trace?: TraceView;
+  /** What the runtime reports of each pod (the PLEG cache), served at /runtime/pods for the page at /ui/. */
+  runtimePods?: () => ObservedPod[];
   /** The node name, as the events' source host. */
   nodeName?: string;
-  /**
-   * Serves GET /containerLogs/{namespace}/{pod}/{container} when given. The kubelet serves logs on
-   * its authenticated port only; here they are on the read-only one, bound to loopback by default.
-   */
-  containerLogs?: ContainerLogsView;
-  /** Serves GET /metrics in the Prometheus text format when given (a prom-client Registry). */
-  metrics?: { readonly contentType: string; metrics(): Promise<string> };
-  /**
-   * Serves GET /metrics/resource (the kubelet's resource metrics, what metrics-server scrapes) when
-   * given; its text is built from the Summary at each scrape.
-   */
-  resourceMetrics?: { readonly contentType: string; metrics(): Promise<string> };
-  /** Serves GET /metrics/probes (prober_probe_total, prober_probe_duration_seconds) when given. */
-  probeMetrics?: { readonly contentType: string; metrics(): Promise<string> };
-  /** Serves GET /stats/summary (the kubelet's Summary API) when given; measured at each request. */
-  summary?: (opts: SummaryOptions) => Promise<Summary>;
+  // containerLogs (EndpointSources): the kubelet serves logs on its authenticated port only; here
+  // they are on the read-only one too, bound to loopback by default. exec, attach and port-forward
+  // are never served here: they are on the node API port (src/server/node-api/), behind authentication.
 }
 
 export interface ReadOnlyServer {
@@ -50,127 +40,61 @@ export interface ReadOnlyServer {
 
 export const DEFAULT_READ_ONLY_PORT = 10255;
 
-function sendJSON(res: http.ServerResponse, code: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
-  sendJSONText(res, code, JSON.stringify(body), headers);
-}
-
-/** JSON already serialized (the pod list, joined from cached per-pod encodings). */
-function sendJSONText(res: http.ServerResponse, code: number, json: string, headers: http.OutgoingHttpHeaders = {}) {
-  res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
-  res.end(json);
-}
-
-function sendText(res: http.ServerResponse, code: number, text: string) {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
-  res.end(text);
-}
-
-function isWatch(url: URL): boolean {
-  const w = url.searchParams.get('watch');
-  return w === 'true' || w === '1';
-}
-
-function route(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  opts: ReadOnlyServerOptions,
-  watches: Set<() => void>,
-): void {
+function route(req: http.IncomingMessage, res: http.ServerResponse, opts: ReadOnlyServerOptions, streams: OpenStreams): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendJSON(res, 405, statusBody(405, 'MethodNotAllowed', `the read-only port does not allow ${req.method}`), {
-      Allow: 'GET, HEAD',
-    });
+    sendStatus(res, 405, 'MethodNotAllowed', `the read-only port does not allow ${req.method}`, { Allow: 'GET, HEAD' });
     return;
   }
   const url = new URL(req.url ?? '/', 'http://read-only.invalid');
-  const { source } = opts;
-  if (url.pathname.startsWith(CONTAINER_LOGS_PREFIX) && opts.containerLogs) {
-    const stop = serveContainerLogs(req, res, url, { view: opts.containerLogs, logger: opts.logger });
-    // A following log never ends by itself, like a watch.
-    watches.add(stop);
-    res.on('close', () => watches.delete(stop));
+  if (serveSharedEndpoint(req, res, url, opts, streams)) return;
+  if (url.pathname === '/manifests/errors') {
+    sendJSON(res, 200, { items: opts.source.rejected() });
     return;
   }
-  switch (url.pathname) {
-    case '/healthz': {
-      // The kubelet's healthz answers a bare "ok", and the failing check's message otherwise.
-      const h = source.healthz();
-      sendText(res, h.ok ? 200 : 500, h.ok ? 'ok' : h.message);
-      return;
-    }
-    case '/pods':
-    case '/pods/watch': {
-      if (url.pathname === '/pods/watch' || isWatch(url)) {
-        const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
-        const stop = servePodWatch(res, source, opts.logger, { bookmarks });
-        watches.add(stop);
-        res.on('close', () => watches.delete(stop));
-        return;
-      }
-      sendJSONText(res, 200, encodePodListJSON(source.pods()));
-      return;
-    }
-    case '/metrics':
-    case '/metrics/resource':
-    case '/metrics/probes': {
-      const metrics = { '/metrics': opts.metrics, '/metrics/resource': opts.resourceMetrics, '/metrics/probes': opts.probeMetrics }[url.pathname];
-      if (metrics) serveMetrics(res, metrics, opts.logger);
-      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
-      return;
-    }
-    case '/stats/summary':
-      if (opts.summary) serveSummary(res, url, opts.summary, opts.logger);
-      else sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
-      return;
-    case '/manifests/errors':
-      sendJSON(res, 200, { items: source.rejected() });
-      return;
-    default: {
-      // /pods/<namespace>/<name>/events: what `describe pod` shows under Events, as a core/v1 EventList.
-      const m = /^\/pods\/([^/]+)\/([^/]+)\/events$/.exec(url.pathname);
-      if (m && opts.events) {
-        const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
-        const pod = source.pods().find((p) => (p.metadata?.namespace ?? 'default') === namespace && p.metadata?.name === name);
-        if (!pod) {
-          sendJSON(res, 404, statusBody(404, 'NotFound', `pods "${name}" not found`));
-          return;
-        }
-        const items = opts.events(pod.metadata?.uid ?? '').map((e) => toCoreEvent(e, opts.nodeName));
-        sendJSON(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items });
-        return;
-      }
-      sendJSON(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
-    }
+  if (url.pathname === '/ui' || url.pathname.startsWith('/ui/')) {
+    serveUI(res, url.pathname);
+    return;
   }
+  if (url.pathname === '/runtime/pods') {
+    if (opts.runtimePods) sendJSON(res, 200, runtimePods(opts.runtimePods()));
+    else sendNotFound(res);
+    return;
+  }
+  // /pods/<namespace>/<name>/events: what `describe pod` shows under Events, as a core/v1 EventList.
+  const m = /^\/pods\/([^/]+)\/([^/]+)\/events$/.exec(url.pathname);
+  if (m && opts.events) {
+    const pod = podNamed(res, opts.source, m);
+    if (!pod) return;
+    const items = opts.events(pod.metadata?.uid ?? '').map((e) => toCoreEvent(e, opts.nodeName));
+    sendJSON(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items });
+    return;
+  }
+  // /pods/<namespace>/<name>/trace: the CRI calls made for the pod, with ?watch=true a stream of new ones.
+  const t = TRACE_PATH.exec(url.pathname);
+  if (t && opts.trace) {
+    const pod = podNamed(res, opts.source, t);
+    if (!pod) return;
+    const uid = pod.metadata?.uid ?? '';
+    const after = Math.max(0, Number(url.searchParams.get('since') ?? 0) || 0);
+    const w = url.searchParams.get('watch');
+    if (w === 'true' || w === '1') {
+      const stop = serveTraceWatch(res, opts.trace, uid, after);
+      streams.add(stop);
+      res.on('close', () => streams.delete(stop));
+      return;
+    }
+    sendJSON(res, 200, podTraceBody(pod, opts.trace.entries(uid, after)));
+    return;
+  }
+  sendNotFound(res);
 }
 
-/** The registry's text, collected now (the gauges read the cache and the process at this moment). */
-function serveMetrics(res: http.ServerResponse, source: NonNullable<ReadOnlyServerOptions['metrics']>, logger: ServerLogger): void {
-  source.metrics().then(
-    (text) => {
-      res.writeHead(200, { 'Content-Type': source.contentType });
-      res.end(text);
-    },
-    (err: unknown) => {
-      logger.error({ err }, 'read-only server: cannot collect metrics');
-      sendText(res, 500, truncate(`cannot collect metrics: ${String((err as Error)?.message ?? err)}`));
-    },
-  );
-}
-
-/**
- * The Summary, measured now. The kubelet's handler takes only_cpu_and_memory=true exactly, and
- * answers a failure with 500 and the error's text.
- */
-function serveSummary(res: http.ServerResponse, url: URL, summary: NonNullable<ReadOnlyServerOptions['summary']>, logger: ServerLogger): void {
-  const onlyCpuAndMemory = url.searchParams.get('only_cpu_and_memory') === 'true';
-  summary({ onlyCpuAndMemory }).then(
-    (s) => sendJSON(res, 200, s),
-    (err: unknown) => {
-      logger.error({ err }, 'read-only server: cannot collect stats');
-      sendText(res, 500, truncate(`Internal Error: ${String((err as Error)?.message ?? err)}`));
-    },
-  );
+/** The pod a /pods/<namespace>/<name>/... path names, or undefined after answering 404. */
+function podNamed(res: http.ServerResponse, source: PodViewSource, m: RegExpExecArray): V1Pod | undefined {
+  const [namespace, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+  const pod = source.pods().find((p) => (p.metadata?.namespace ?? 'default') === namespace && p.metadata?.name === name);
+  if (!pod) sendStatus(res, 404, 'NotFound', truncate(`pods "${name}" not found`));
+  return pod;
 }
 
 /** Starts the read-only server; resolves once it listens (or at once when the port is 0). */
@@ -180,37 +104,42 @@ export async function startReadOnlyServer(opts: ReadOnlyServerOptions): Promise<
     logger.info({}, 'read-only server disabled (--read-only-port=0)');
     return { port: 0, close: async () => {} };
   }
-  const watches = new Set<() => void>();
+  const streams: OpenStreams = new Set();
   const server = http.createServer((req, res) => {
     try {
-      route(req, res, opts, watches);
+      route(req, res, opts, streams);
     } catch (err) {
       logger.error({ err, path: req.url }, 'read-only server: request failed');
-      if (!res.headersSent) sendJSON(res, 500, statusBody(500, 'InternalError', String((err as Error)?.message ?? err)));
+      if (!res.headersSent) sendJSON(res, 500, statusBody(500, 'InternalError', truncate(String((err as Error)?.message ?? err))));
       else res.destroy();
     }
     res.on('finish', () => logger.debug({ method: req.method, path: req.url, code: res.statusCode }, 'read-only request'));
   });
   const address = opts.address ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
+  await listen(server, opts.anyPort ? 0 : opts.port, address);
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ address, port }, 'read-only server listening');
+  return { port, close: () => closeServer(server, streams) };
+}
+
+/** Listens on address:port; rejects (EADDRINUSE, EACCES) instead of emitting an error later. */
+export function listen(server: { once: http.Server['once']; off: http.Server['off']; listen: http.Server['listen'] }, port: number, address: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.anyPort ? 0 : opts.port, address, () => {
+    server.listen(port, address, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
-  logger.info({ address, port }, 'read-only server listening');
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Watches never end by themselves; end them so close() does not wait on open streams.
-        for (const stop of [...watches]) stop();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // A request still in flight gets a moment to finish, then its connection is cut.
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      }),
-  };
+}
+
+/** Ends the open streams, then closes: idle connections at once, one still in flight after a second. */
+export function closeServer(server: http.Server, streams: OpenStreams): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // Watches never end by themselves; end them so close() does not wait on open streams.
+    for (const stop of [...streams]) stop();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
 }

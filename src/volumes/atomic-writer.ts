@@ -3,14 +3,17 @@
 //   <dir>/..2024_05_01_10_00_00.123456789/labels   the payload, written whole
 //   <dir>/..data -> ..2024_05_01_10_00_00.123456789 swapped by rename(2), which is atomic
 //   <dir>/labels -> ..data/labels                    what the container sees
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VolumeError } from './errors.js';
 
 export interface FileProjection {
-  data: string;
+  /** Text, or bytes (a ConfigMap's binaryData). */
+  data: string | Uint8Array;
   /** Permission bits, e.g. 0o644. */
   mode: number;
+  /** The file's owner (a service-account token for a pod whose containers all run as one user). */
+  fsUser?: number;
 }
 
 const DATA_DIR = '..data';
@@ -40,10 +43,15 @@ async function differs(current: string, payload: Map<string, FileProjection>): P
   const files = await listFiles(current).catch(() => undefined);
   if (!files || files.length !== payload.size) return true;
   for (const [p, f] of payload) {
-    const same = await readFile(path.join(current, p), 'utf8').then((data) => data === f.data, () => false);
+    const same = await readFile(path.join(current, p)).then((data) => data.equals(Buffer.from(f.data)), () => false);
     if (!same) return true;
   }
   return false;
+}
+
+/** Whether the writer has written dir before (its ..data link is there): the volume was set up once. */
+export async function hasPayload(dir: string): Promise<boolean> {
+  return lstat(path.join(dir, DATA_DIR)).then(() => true, () => false);
 }
 
 /** "..2006_01_02_15_04_05." in UTC, as the kubelet names its timestamped directories. */
@@ -73,6 +81,7 @@ export async function writeAtomically(
     await mkdir(path.dirname(full), { recursive: true });
     await writeFile(full, f.data, { mode: f.mode });
     await chmod(full, f.mode); // the umask may have taken bits away
+    if (f.fsUser !== undefined) await lchown(full, f.fsUser, -1);
   }
   await opts.setPerms?.(ts);
 

@@ -1,5 +1,5 @@
-// downwardAPI and projected volumes: the pod's own fields as files (the kubelet's downwardapi.CollectData and projected collectData).
-import type { V1Container, V1DownwardAPIVolumeFile, V1Pod, V1ProjectedVolumeSource } from '@kubernetes/client-node';
+// downwardAPI volumes (and projected downwardAPI sources): the pod's own fields as files (the kubelet's downwardapi.CollectData).
+import type { V1Container, V1DownwardAPIVolumeFile, V1Pod } from '@kubernetes/client-node';
 import { makeEnvironmentVariables } from '../podworker/translate/env.js';
 import { ContainerConfigError } from '../podworker/translate/errors.js';
 import type { FileProjection } from './atomic-writer.js';
@@ -25,15 +25,6 @@ const FIELD_PATHS = new Set([
 ]);
 const SUBSCRIPTED = /^metadata\.(labels|annotations)\['.*'\]$/;
 
-/** Why a projected source other than downwardAPI cannot be served in static mode. */
-const UNAVAILABLE: Record<string, string> = {
-  configMap: 'there is no API server to read the ConfigMap from',
-  secret: 'there is no API server to read the Secret from',
-  serviceAccountToken: 'there is no API server to issue the token',
-  clusterTrustBundle: 'there is no API server to read the ClusterTrustBundle from',
-  podCertificate: 'there is no API server to issue the certificate',
-};
-
 /** One file's content. The values are the env var rules' (translate/env.ts), so one place holds them. */
 function itemValue(pod: V1Pod, item: V1DownwardAPIVolumeFile, src: DownwardAPISources): string {
   if (item.fieldRef) {
@@ -54,7 +45,7 @@ function itemValue(pod: V1Pod, item: V1DownwardAPIVolumeFile, src: DownwardAPISo
 }
 
 /** utilerrors.NewAggregate's message. */
-function aggregate(errors: Error[]): VolumeError | undefined {
+export function aggregate(errors: Error[]): VolumeError | undefined {
   if (errors.length === 0) return undefined;
   return new VolumeError(errors.length === 1 ? errors[0]!.message : `[${errors.map((e) => e.message).join(', ')}]`);
 }
@@ -81,19 +72,5 @@ export function downwardAPIPayload(
   }
   const err = aggregate(errors);
   if (err) throw err;
-  return out;
-}
-
-/** projected collectData: downwardAPI sources only, under the projected volume's defaultMode. */
-export function projectedPayload(pod: V1Pod, source: V1ProjectedVolumeSource, src: DownwardAPISources): Map<string, FileProjection> {
-  const out = new Map<string, FileProjection>();
-  (source.sources ?? []).forEach((s, i) => {
-    const kind = Object.keys(s).find((k) => (s as Record<string, unknown>)[k] != null) ?? '(none)';
-    if (kind !== 'downwardAPI') {
-      const why = UNAVAILABLE[kind] ?? 'mini-kubelet does not know this source';
-      throw new VolumeError(`projected source sources[${i}].${kind} is not supported in static mode: ${why} (only downwardAPI sources are)`);
-    }
-    for (const [p, f] of downwardAPIPayload(pod, s.downwardAPI!.items ?? [], source.defaultMode, src)) out.set(p, f);
-  });
   return out;
 }

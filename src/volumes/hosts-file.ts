@@ -67,13 +67,8 @@ export async function ensureHostsFile(file: string, spec: HostsFileSpec): Promis
   await chmod(file, 0o644);
 }
 
-/** makeHostsMount: the pod's hosts file, brought up to date, mounted read-write at /etc/hosts. */
-export async function makeHostsMount(
-  file: string,
-  pod: V1Pod,
-  podIPs: string[],
-  opts: { clusterDomain?: string; nodeHostsFile?: string },
-): Promise<Mount> {
+/** makeHostsMount's content: what the pod's hosts file holds, or why it cannot be made (a bad hostname). Pure. */
+export function hostsFileSpec(pod: V1Pod, podIPs: string[], opts: { clusterDomain?: string; nodeHostsFile?: string }): HostsFileSpec {
   let hostname: string;
   try {
     // GeneratePodHostNameAndDomain: the short hostname here, even with setHostnameAsFQDN.
@@ -81,15 +76,30 @@ export async function makeHostsMount(
   } catch (err) {
     throw new VolumeError((err as Error).message);
   }
-  await ensureHostsFile(file, {
+  return {
     podIPs,
     hostname,
     hostDomain: podHostDomain(pod.spec?.subdomain, pod.metadata?.namespace ?? '', opts.clusterDomain),
     aliases: pod.spec?.hostAliases,
     hostNetwork: pod.spec?.hostNetwork === true,
     nodeHostsFile: opts.nodeHostsFile ?? ETC_HOSTS,
-  }).catch((err: Error) => {
-    throw new VolumeError(`cannot write the pod's hosts file: ${err.message}`);
-  });
+  };
+}
+
+/** The mount of the pod's hosts file: read-write at /etc/hosts. */
+export function hostsMount(file: string): Mount {
   return { containerPath: ETC_HOSTS, hostPath: file, readonly: false };
+}
+
+/** makeHostsMount: the pod's hosts file, brought up to date, mounted read-write at /etc/hosts. */
+export async function makeHostsMount(
+  file: string,
+  pod: V1Pod,
+  podIPs: string[],
+  opts: { clusterDomain?: string; nodeHostsFile?: string },
+): Promise<Mount> {
+  await ensureHostsFile(file, hostsFileSpec(pod, podIPs, opts)).catch((err: Error) => {
+    throw err instanceof VolumeError ? err : new VolumeError(`cannot write the pod's hosts file: ${err.message}`);
+  });
+  return hostsMount(file);
 }

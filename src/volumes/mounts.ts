@@ -15,6 +15,8 @@ export interface MountableVolume {
 export interface MakeMountsContext {
   /** The container's final environment, for subPathExpr; asked for only when one is used. */
   envs: () => KeyValue[];
+  /** Makes a subPath inside its volume and returns its host path; default prepareSubPath (plan only describes it). */
+  subPath?: (volumePath: string, subPath: string, mountName: string, containerName: string) => Promise<string>;
 }
 
 /** translateMountPropagation */
@@ -67,7 +69,7 @@ export async function makeVolumeMounts(
     resolveRecursiveReadOnly(m, false);
     let hostPath = vol.hostPath;
     const subPath = m.subPathExpr ? expandSubPathExpr(m.subPathExpr, ctx.envs()) : m.subPath;
-    if (subPath) hostPath = await prepareSubPath(vol.hostPath, subPath, m.name, container.name);
+    if (subPath) hostPath = await (ctx.subPath ?? prepareSubPath)(vol.hostPath, subPath, m.name, container.name);
     mounts.push({
       containerPath: absoluteMountPath(m.mountPath),
       hostPath,

@@ -1,4 +1,5 @@
-// fsGroup: hand a volume's files to the pod's group, so a non-root container can use them (the kubelet's SetVolumeOwnership).
+// The pod's user and group on its volumes' files: fsGroup and group read (the kubelet's SetVolumeOwnership), and the FsUser a token file belongs to.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { chmod, lchown, lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -24,4 +25,20 @@ export async function setVolumeOwnership(dir: string, fsGroup: number | undefine
     if (st.isDirectory()) for (const entry of await readdir(p)) await walk(path.join(p, entry));
   };
   await walk(dir);
+}
+
+/**
+ * util.FsUserFrom: the user every init, regular and ephemeral container runs as (its runAsUser,
+ * else the pod's), when they all have one and it is the same; undefined otherwise.
+ */
+export function fsUserFrom(pod: V1Pod): number | undefined {
+  const spec = pod.spec;
+  let fsUser: number | undefined;
+  const all = [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...((spec?.ephemeralContainers ?? []) as V1Container[])];
+  for (const c of all) {
+    const user = c.securityContext?.runAsUser ?? spec?.securityContext?.runAsUser;
+    if (user === undefined || user === null || (fsUser !== undefined && fsUser !== user)) return undefined;
+    fsUser = user;
+  }
+  return fsUser;
 }

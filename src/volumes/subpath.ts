@@ -19,6 +19,12 @@ export function expandSubPathExpr(expr: string, envs: KeyValue[]): string {
   return out;
 }
 
+/** makeMounts' checks of a subPath as written: relative, and no '..' step. */
+export function checkSubPath(subPath: string): void {
+  if (path.isAbsolute(subPath)) throw new VolumeError(`error SubPath \`${subPath}\` must not be an absolute path`);
+  if (subPath.split('/').includes('..')) throw new VolumeError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
+}
+
 /**
  * makeMounts' subPath steps: refuse an absolute path or a '..' step, then walk the path inside
  * the volume component by component, creating missing directories with the volume's own mode
@@ -28,8 +34,7 @@ export function expandSubPathExpr(expr: string, envs: KeyValue[]): string {
  * between this check and the mount; mini-kubelet does not.)
  */
 export async function prepareSubPath(volumePath: string, subPath: string, mountName: string, containerName: string): Promise<string> {
-  if (path.isAbsolute(subPath)) throw new VolumeError(`error SubPath \`${subPath}\` must not be an absolute path`);
-  if (subPath.split('/').includes('..')) throw new VolumeError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`);
+  checkSubPath(subPath);
   const fail = (why: string) =>
     new VolumeError(`failed to prepare subPath for volumeMount "${mountName}" of container "${containerName}": ${why}`);
   const base = await realpath(volumePath).catch(() => {

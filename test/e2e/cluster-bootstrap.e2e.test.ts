@@ -78,7 +78,8 @@ clusterTest('with only a bootstrap token: the agent gets a signed client certifi
   assert.equal(user.username, `system:node:${agent.nodeName}`);
   assert.ok(user.groups.includes('system:nodes'), user.groups.join(','));
   assert.equal(statSync(kubeconfig).mode & 0o777, 0o600);
-  const files = readdirSync(certDir).sort();
+  // The node API's serving pair (kubelet.crt, kubelet.key) lives there too, as in the kubelet's pki/.
+  const files = readdirSync(certDir).filter((f) => f.startsWith('kubelet-client')).sort();
   assert.equal(files.length, 2, files.join(' '));
   assert.match(files[0], /^kubelet-client-\d{4}(-\d{2}){5}\.pem$/);
   assert.equal(files[1], 'kubelet-client-current.pem');
@@ -196,9 +197,15 @@ clusterTest('--rotate-certificates: a certificate near its end is replaced while
   assert.ok(!agent.output().includes('"level":50'), 'no error logged');
 });
 
-/** The fixture config with this agent's manifest dir and read-only port (kubeadm's file sets neither; a kubelet's read-only port is off by default). */
-const fixtureConfig = (file: string) => ({ manifestDir, port }: { manifestDir: string; port: number }) =>
-  `${readFileSync(path.join(FIXTURES, file), 'utf8').replace('staticPodPath: /etc/kubernetes/manifests', `staticPodPath: ${manifestDir}`)}readOnlyPort: ${port}\n`;
+/**
+ * The fixture config with this agent's manifest dir and read-only port (kubeadm's file sets
+ * neither; a kubelet's read-only port is off by default), and the cluster's CA where kubeadm's
+ * node has it (/etc/kubernetes/pki/ca.crt).
+ */
+const fixtureConfig = (cluster: Cluster, file: string) => ({ manifestDir, port }: { manifestDir: string; port: number }) =>
+  `${readFileSync(path.join(FIXTURES, file), 'utf8')
+    .replace('staticPodPath: /etc/kubernetes/manifests', `staticPodPath: ${manifestDir}`)
+    .replace('/etc/kubernetes/pki/ca.crt', path.join(cluster.dir, 'pki/ca.crt'))}readOnlyPort: ${port}\n`;
 
 clusterTest('kubeadm\'s flag set and config.yaml start the agent, which joins through the bootstrap token and lists what it ignores', async (cluster, t) => {
   const dir = scratch(t);
@@ -208,7 +215,7 @@ clusterTest('kubeadm\'s flag set and config.yaml start the agent, which joins th
   // endpoint is the harness's, the file paths this test's.
   const agent = await agentFor(t, {
     name: 'kubeadm',
-    kubeletConfig: fixtureConfig('kubeadm-config.yaml'),
+    kubeletConfig: fixtureConfig(cluster, 'kubeadm-config.yaml'),
     extraArgs: [`--bootstrap-kubeconfig=${bootstrap}`, `--kubeconfig=${kubeconfig}`, '--pod-infra-container-image=registry.k8s.io/pause:3.9', `--cert-dir=${path.join(dir, 'pki')}`],
   });
   await agent.waitFor('the kubeconfig written from the bootstrap', () => existsSync(kubeconfig), 60_000);
@@ -216,7 +223,7 @@ clusterTest('kubeadm\'s flag set and config.yaml start the agent, which joins th
   const [ignored, ...more] = logLines(agent, 'ignored: not supported by mini-kubelet');
   assert.equal(more.length, 0, 'listed once');
   assert.deepEqual(ignored.flags, ['--pod-infra-container-image']);
-  assert.deepEqual(ignored.fields, ['authentication', 'authorization', 'cgroupDriver', 'healthzBindAddress', 'healthzPort', 'logging.options']);
+  assert.deepEqual(ignored.fields, ['cgroupDriver', 'healthzBindAddress', 'healthzPort', 'logging.options']);
   // rotateCertificates: true in the file: the manager stays on, waiting for the new certificate's deadline.
   await agent.waitFor('the rotation deadline', () => logLines(agent, 'client certificate rotation deadline').length === 1, 30_000);
   await nodeReady(cluster, t, agent.nodeName);
@@ -225,7 +232,7 @@ clusterTest('kubeadm\'s flag set and config.yaml start the agent, which joins th
 clusterTest('a kind node\'s KubeletConfiguration and kubeletExtraArgs start the agent: its Node has the provider ID, and it runs a static pod under cgroupRoot /kubelet', async (cluster, t) => {
   const agent = await agentFor(t, {
     name: 'kind',
-    kubeletConfig: fixtureConfig('kind-config.yaml'),
+    kubeletConfig: fixtureConfig(cluster, 'kind-config.yaml'),
     extraArgs: async (nodeName) => [
       `--kubeconfig=${await cluster.mintNodeKubeconfig(t, nodeName)}`, `--cert-dir=${path.join(scratch(t), 'pki')}`,
       '--eviction-hard=nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%', '--fail-swap-on=false',

@@ -27,6 +27,10 @@ export interface Agent {
   podLogsDir: string;
   rootDir: string;
   port: number;
+  /** The node API's HTTPS port (--port). */
+  apiPort: number;
+  /** --cert-dir (<root-dir>/pki): kubelet.crt and the local CLI's local-client.crt/.key. */
+  certDir: string;
   endpoint: string;
   cri: CriClient;
   /** Everything the agent wrote to stderr so far. */
@@ -86,6 +90,7 @@ export async function startAgent(opts: {
   mkdirSync(manifestDir, { recursive: true });
   const nodeName = `e2e-${opts.name}-${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
+  const apiPort = await freePort();
   const cri = createCriClient({ runtimeEndpoint: endpoint, timeoutMs: 30_000 });
   let child: ChildProcess | undefined;
   let log = '';
@@ -105,6 +110,8 @@ export async function startAgent(opts: {
       '--file-check-frequency', '2s',
       '--log-format', 'json',
       '--log-level', 'debug',
+      // Never the default 10250: agents of other tests (and other checkouts) run at the same time.
+      '--port', String(apiPort),
       ...extraArgs,
     ];
     const logFd = opts.logFile ? openSync(path.join(manifestDir, opts.logFile), 'a') : undefined;
@@ -132,6 +139,8 @@ export async function startAgent(opts: {
     podLogsDir,
     rootDir,
     port,
+    apiPort,
+    certDir: path.join(rootDir, 'pki'),
     endpoint,
     cri,
     output: () => (opts.logFile ? readFileSync(path.join(manifestDir, opts.logFile), 'utf8') : log),

@@ -2,7 +2,7 @@
 //
 // It implements only our own interfaces (src/kubeclient/types.ts), never the API server's
 // behaviour beyond what a test needs; the e2e tests run against the real control plane.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1SubjectAccessReview, V1SubjectAccessReviewStatus, V1UserInfo } from '@kubernetes/client-node';
 import { KubeApiError } from '../../src/kubeclient/errors.js';
 import { applyStatusPatch } from './strategic-merge.js';
 import type {
@@ -132,6 +132,10 @@ export class FakeKube {
   readonly csrs = new FakeResource<Obj>(this, 'certificatesigningrequests');
   /** Issued tokens, newest last. */
   readonly tokens: Array<{ namespace: string; serviceAccount: string; request: unknown; token: string }> = [];
+  /** TokenReview: the users of the tokens the fake API knows; any other token is not authenticated. */
+  readonly tokenUsers = new Map<string, V1UserInfo>();
+  /** SubjectAccessReview: the decision for a review (default: no opinion, i.e. not allowed). */
+  decideAccess: (review: V1SubjectAccessReview) => V1SubjectAccessReviewStatus = () => ({ allowed: false });
   private readonly failures: Array<{ resource: string; verb: string; err: Error }> = [];
 
   constructor(readonly now: () => number = Date.now) {}
@@ -223,7 +227,8 @@ export class FakeKube {
           const seconds = req.spec?.expirationSeconds ?? 3600;
           const token = `token-${ns}-${sa}-${++this.counter}`;
           this.tokens.push({ namespace: ns, serviceAccount: sa, request: structuredClone(req), token });
-          return { ...req, status: { token, expirationTimestamp: new Date(this.now() + seconds * 1000) } };
+          // The server fills in expirationSeconds when the request leaves it out.
+          return { ...req, spec: { ...req.spec, expirationSeconds: seconds }, status: { token, expirationTimestamp: new Date(this.now() + seconds * 1000) } };
         }) as never,
       },
       configMaps: {
@@ -244,6 +249,15 @@ export class FakeKube {
         create: (c) => this.op('certificatesigningrequests', 'create', c.metadata?.name, c, () => create(this.csrs, c as unknown as Obj)) as never,
         get: (n) => this.op('certificatesigningrequests', 'get', n, undefined, () => mustGet(this.csrs, undefined, n)) as never,
         watch: watchOf(this.csrs) as never,
+      },
+      tokenReviews: {
+        create: (r) => this.op('tokenreviews', 'create', undefined, r, () => {
+          const user = this.tokenUsers.get(r.spec.token ?? '');
+          return { ...r, status: user ? { authenticated: true, user: structuredClone(user) } : { authenticated: false, error: 'invalid token' } };
+        }) as never,
+      },
+      subjectAccessReviews: {
+        create: (r) => this.op('subjectaccessreviews', 'create', r.spec.user, r, () => ({ ...r, status: this.decideAccess(structuredClone(r)) })) as never,
       },
       close: () => undefined,
     };

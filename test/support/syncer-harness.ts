@@ -12,7 +12,7 @@ import { ImageManager } from '../../src/podworker/images.js';
 import { SandboxRequests } from '../../src/podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
 import { StatusManager } from '../../src/status/manager.js';
-import { HostVolumeManager } from '../../src/volumes/manager.js';
+import { HostVolumeManager, type HostVolumeManagerOptions } from '../../src/volumes/manager.js';
 import { FakeCri } from './fake-cri.js';
 
 export const NODE = 'node-a';
@@ -22,20 +22,32 @@ const tempRoots: string[] = [];
 process.once('exit', () => tempRoots.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 import type { CriRuntime } from '../../src/cri/types.js';
+import { recordCriCalls } from '../../src/trace/recording-cri.js';
+import type { TraceStore } from '../../src/trace/store.js';
 
-/** `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call). */
-export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }> } = {}) {
+/**
+ * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
+ * `trace` records the calls the syncs make, as run.ts wires it.
+ * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
+ */
+export function makeHarness(opts: {
+  intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>;
+  trace?: TraceStore;
+  volumes?: (clock: () => number) => HostVolumeManagerOptions;
+} = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
   const logger = pino({ level: 'silent' });
   const fake = new FakeCri({ now: clock });
-  const cri: CriRuntime = new Proxy(fake, {
+  const intercepted: CriRuntime = new Proxy(fake, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       const wrap = (opts.intercept as Record<string | symbol, ((real: unknown) => unknown) | undefined> | undefined)?.[prop];
       return wrap ? wrap((value as (...a: unknown[]) => unknown).bind(target)) : value;
     },
   });
+  const trace = opts.trace;
+  const cri = trace ? recordCriCalls(intercepted, (cause, e) => trace.record(cause, e), clock) : intercepted;
   const cache = new PodCache();
   const pleg = new GenericPLEG({ cri, nodeName: NODE, cache, clock: { now: clock }, logger });
   const statusManager = new StatusManager({ clock: { now: clock }, logger });
@@ -51,10 +63,11 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     clock,
     serializeImagePulls: true,
   });
+  const volumes = new HostVolumeManager(root, opts.volumes?.(clock));
   const syncer = new KubeletPodSyncer({
     cri,
     images,
-    volumes: new HostVolumeManager(root),
+    volumes,
     recorder,
     crashLoopBackOff,
     logger,
@@ -65,6 +78,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     pleg,
     statusManager,
     sandboxRequests: new SandboxRequests(),
+    trace,
   });
   const signal = new AbortController().signal;
   return {
@@ -74,6 +88,7 @@ export function makeHarness(opts: { intercept?: Partial<{ [K in keyof CriRuntime
     statusManager,
     recorder,
     syncer,
+    volumes,
     root,
     advance: (ms: number) => (now += ms),
     now: clock,

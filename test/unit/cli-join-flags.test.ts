@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
 import { addRunOptions, applyConfigFile, type RunOptions } from '../../src/cli/flags.js';
+import { certDirOf } from '../../src/cli/run-node-api.js';
 import { initialNode } from '../../src/node/registration.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/join');
@@ -56,10 +57,12 @@ test('kubeadm v1.28: the drop-in, kubeadm-flags.env and /var/lib/kubelet/config.
   assert.equal(opts.clusterDomain, 'cluster.local');
   assert.equal(opts.podManifestPath, '/etc/kubernetes/manifests');
   assert.equal(opts.resolvConf, '/run/systemd/resolve/resolv.conf');
+  assert.equal(opts.clientCaFile, '/etc/kubernetes/pki/ca.crt');
   assert.deepEqual(logs.slice(0, 1), [['warn', {
     config: fixture('kubeadm-config.yaml'),
-    // Zero values ("0s", {}, "") ask for nothing and are not listed.
-    fields: ['authentication', 'authorization', 'cgroupDriver', 'healthzBindAddress', 'healthzPort', 'logging.options'],
+    // Zero values ("0s", {}, "") ask for nothing and are not listed; authentication and
+    // authorization are the node API's.
+    fields: ['cgroupDriver', 'healthzBindAddress', 'healthzPort', 'logging.options'],
     flags: ['--pod-infra-container-image'],
   }, 'ignored: not supported by mini-kubelet']]);
   assert.match(String(logs[1]?.[1]), SYSTEMD_CAVEAT);
@@ -93,7 +96,7 @@ test('kind: kubeadm\'s flags plus kind\'s kubeletExtraArgs (node-ip, provider-id
   assert.equal(opts.rotateCertificates, true);
   assert.deepEqual(logs[0], ['warn', {
     config: fixture('kind-config.yaml'),
-    fields: ['authentication', 'authorization', 'cgroupDriver', 'evictionHard', 'failSwapOn', 'healthzBindAddress', 'healthzPort', 'imageGCHighThresholdPercent'],
+    fields: ['cgroupDriver', 'evictionHard', 'failSwapOn', 'healthzBindAddress', 'healthzPort', 'imageGCHighThresholdPercent'],
     flags: ['--pod-infra-container-image', '--fail-swap-on', '--eviction-hard'],
   }, 'ignored: not supported by mini-kubelet']);
   assert.match(String(logs[1][1]), SYSTEMD_CAVEAT);
@@ -128,10 +131,10 @@ describe('the join flags', () => {
     await program.parseAsync(['--log-level', 'error', ...args], { from: 'user' });
     return program.opts<RunOptions>();
   }
-  test('--cert-dir defaults to <root-dir>/pki', async () => {
-    assert.equal((await run([])).certDir, '/var/lib/mini-kubelet/pki');
-    assert.equal((await run(['--root-dir', '/srv/mk'])).certDir, '/srv/mk/pki');
-    assert.equal((await run(['--root-dir', '/srv/mk', '--cert-dir', '/etc/mk/pki'])).certDir, '/etc/mk/pki');
+  test('--cert-dir (the client certificate\'s, and the node API\'s) defaults to <root-dir>/pki', async () => {
+    assert.equal(certDirOf(await run([])), '/var/lib/mini-kubelet/pki');
+    assert.equal(certDirOf(await run(['--root-dir', '/srv/mk'])), '/srv/mk/pki');
+    assert.equal(certDirOf(await run(['--root-dir', '/srv/mk', '--cert-dir', '/etc/mk/pki'])), '/etc/mk/pki');
   });
   test('--bootstrap-kubeconfig needs --kubeconfig (where the credentials are written)', async () => {
     await assert.rejects(run(['--bootstrap-kubeconfig', '/etc/kubernetes/bootstrap-kubelet.conf']), /--bootstrap-kubeconfig needs --kubeconfig/);

@@ -38,6 +38,17 @@ describe('each supported field maps to its flag', () => {
     ['syncFrequency', 'syncFrequency: 500ms', 'syncFrequency', 500],
     ['runtimeRequestTimeout', 'runtimeRequestTimeout: 1h', 'runtimeRequestTimeout', 3_600_000],
     ['address', 'address: 0.0.0.0', 'address', '0.0.0.0'],
+    ['port', 'port: 10350', 'port', 10350],
+    ['enableServer', 'enableServer: false', 'enableServer', false],
+    ['tlsCertFile', 'tlsCertFile: /pki/serving.crt', 'tlsCertFile', '/pki/serving.crt'],
+    ['tlsPrivateKeyFile', 'tlsPrivateKeyFile: /pki/serving.key', 'tlsPrivateKeyFile', '/pki/serving.key'],
+    ['authentication.x509.clientCAFile', 'authentication: {x509: {clientCAFile: /pki/ca.crt}}', 'clientCaFile', '/pki/ca.crt'],
+    ['authentication.webhook.enabled', 'authentication: {webhook: {enabled: true}}', 'authenticationTokenWebhook', true],
+    ['authentication.webhook.cacheTTL', 'authentication: {webhook: {cacheTTL: 10s}}', 'authenticationTokenWebhookCacheTtl', 10_000],
+    ['authentication.anonymous.enabled', 'authentication: {anonymous: {enabled: false}}', 'anonymousAuth', false],
+    ['authorization.mode', 'authorization: {mode: Webhook}', 'authorizationMode', 'Webhook'],
+    ['authorization.webhook.cacheAuthorizedTTL', 'authorization: {webhook: {cacheAuthorizedTTL: 1m}}', 'authorizationWebhookCacheAuthorizedTtl', 60_000],
+    ['authorization.webhook.cacheUnauthorizedTTL', 'authorization: {webhook: {cacheUnauthorizedTTL: 1s}}', 'authorizationWebhookCacheUnauthorizedTtl', 1000],
     ['readOnlyPort', 'readOnlyPort: 10255', 'readOnlyPort', 10255],
     ['readOnlyPort 0 (disabled)', 'readOnlyPort: 0', 'readOnlyPort', 0],
     ['clusterDomain', 'clusterDomain: cluster.local', 'clusterDomain', 'cluster.local'],
@@ -142,6 +153,8 @@ describe('a bad file is a startup error naming the file and field', () => {
     ['header values not a list', `${HEAD}staticPodURLHeader: {a: x}\n`, /staticPodURLHeader: expected a list of strings for header a/],
     ['logging not an object', `${HEAD}logging: json\n`, /logging: expected an object, got "json"/],
     ['logging.format unknown', `${HEAD}logging: {format: xml}\n`, /logging.format: expected "text" or "json"/],
+    ['authorization.mode unknown', `${HEAD}authorization: {mode: RBAC}\n`, /authorization.mode: expected "AlwaysAllow" or "Webhook", got "RBAC"/],
+    ['authentication.x509 not an object', `${HEAD}authentication: {x509: /ca.crt}\n`, /authentication.x509: expected an object, got "\/ca.crt"/],
     ['containerLogMaxFiles 1 (kubelet validation)', `${HEAD}containerLogMaxFiles: 1\n`, /containerLogMaxFiles: .*greater than 1/],
     ['containerLogMonitorInterval below 3s', `${HEAD}containerLogMonitorInterval: 1s\n`, /containerLogMonitorInterval: .*3s/],
   ];
@@ -167,7 +180,8 @@ describe('a bad file is a startup error naming the file and field', () => {
 
 describe('fields mini-kubelet does not read, unknown fields and repeated fields: logged, never an error', () => {
   const cases: Array<[string, string, string[], string[]]> = [
-    ['known fields are ignored', 'authentication: {anonymous: {enabled: false}}\ncgroupDriver: systemd\nlogging: {verbosity: 2}\n', ['authentication', 'cgroupDriver', 'logging.verbosity'], []],
+    ['known fields are ignored', 'serverTLSBootstrap: true\ncgroupDriver: systemd\nlogging: {verbosity: 2}\n', ['serverTLSBootstrap', 'cgroupDriver', 'logging.verbosity'], []],
+    ['unknown field two levels down', 'authentication: {x509: {clientCA: /ca.crt}}\n', [], ['unknown field "authentication.x509.clientCA"']],
     ['a typo is unknown', 'staticPodPth: /x\n', [], ['unknown field "staticPodPth"']],
     ['unknown nested field', 'crashLoopBackOff: {maxRestart: 1s}\n', [], ['unknown field "crashLoopBackOff.maxRestart"']],
     ['a repeated field: the last one is used', 'maxPods: 5\nmaxPods: 6\n', [], ['duplicate field "maxPods"']],
@@ -194,6 +208,8 @@ describe('relative paths are resolved against the file directory', () => {
     ['staticPodPath with ..', 'staticPodPath: ../kubernetes/manifests', 'podManifestPath', '/etc/kubernetes/manifests'],
     ['resolvConf', 'resolvConf: resolv.conf', 'resolvConf', '/etc/mk/resolv.conf'],
     ['podLogsDir', 'podLogsDir: ./logs', 'podLogsDir', '/etc/mk/logs'],
+    ['tlsCertFile', 'tlsCertFile: pki/kubelet.crt', 'tlsCertFile', '/etc/mk/pki/kubelet.crt'],
+    ['authentication.x509.clientCAFile', 'authentication: {x509: {clientCAFile: ca.crt}}', 'clientCaFile', '/etc/mk/ca.crt'],
     ['an absolute path stays', 'staticPodPath: /srv/m', 'podManifestPath', '/srv/m'],
     ['not a path field', 'containerRuntimeEndpoint: run/c.sock', 'containerRuntimeEndpoint', 'run/c.sock'],
   ];

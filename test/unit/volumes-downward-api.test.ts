@@ -6,7 +6,8 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeAtomically, type FileProjection } from '../../src/volumes/atomic-writer.js';
-import { downwardAPIPayload, projectedPayload } from '../../src/volumes/downward-api.js';
+import { downwardAPIPayload } from '../../src/volumes/downward-api.js';
+import { projectedPayload } from '../../src/volumes/projected.js';
 import { VolumeError } from '../../src/volumes/errors.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'mk-downward-'));
@@ -68,18 +69,18 @@ test('every failing item is reported, with the kubelet message', () => {
   );
 });
 
-test('projected: downwardAPI sources merged under the projected defaultMode', () => {
-  const out = projectedPayload(pod, {
+test('projected: downwardAPI sources merged under the projected defaultMode', async () => {
+  const out = await projectedPayload(pod, {
     defaultMode: 0o600,
     sources: [{ downwardAPI: { items: [field('name', 'metadata.name')] } }, { downwardAPI: { items: [{ ...field('uid', 'metadata.uid'), mode: 0o444 }] } }],
-  }, src);
+  }, { downward: src });
   assert.deepEqual([...out], [['name', { data: 'web-node1', mode: 0o600 }], ['uid', { data: 'u-123', mode: 0o444 }]]);
 });
 
 for (const kind of ['configMap', 'secret', 'serviceAccountToken']) {
-  test(`projected: a ${kind} source is refused, naming it`, () => {
+  test(`projected in static mode: a ${kind} source is refused, naming it`, async () => {
     const s = { [kind]: kind === 'serviceAccountToken' ? { path: 'token' } : { name: 'x' } };
-    assert.throws(() => projectedPayload(pod, { sources: [{ downwardAPI: { items: [] } }, s] }, src), new RegExp(`sources\\[1\\]\\.${kind} is not supported in static mode: there is no API server`));
+    await assert.rejects(projectedPayload(pod, { sources: [{ downwardAPI: { items: [] } }, s] }, { downward: src }), new RegExp(`sources\\[1\\]\\.${kind} is not supported in static mode: there is no API server`));
   });
 }
 

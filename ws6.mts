@@ -1,0 +1,10 @@
+import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
+const pki = '/tmp/mk-smoke/root/pki';
+const target = process.argv[2] === 'direct' ? 'x' : 'wss://127.0.0.1:18250/exec/default/web-smoke/sh?command=head&command=-n1&stdin=1&stdout=1&stderr=1';
+const ws = new WebSocket(target, ['v4.channel.k8s.io'], { ca: readFileSync(`${pki}/kubelet.crt`), cert: readFileSync(`${pki}/local-client.crt`), key: readFileSync(`${pki}/local-client.key`) });
+ws.on('open', () => { console.log('open', ws.protocol); ws.send(Buffer.from('\x00hello\n', 'binary')); });
+ws.on('message', (d: Buffer) => console.log('msg', d[0], JSON.stringify(d.subarray(1).toString())));
+ws.on('error', (e) => console.log('error', e.message));
+ws.on('close', () => { console.log('closed'); process.exit(0); });
+setTimeout(() => { console.log('timeout'); process.exit(1); }, 4000);
