@@ -106,8 +106,6 @@ clusterTest('with only a bootstrap token: the agent gets a signed client certifi
         metadata: { labels: { app: 'web' } },
         spec: {
           nodeSelector: { 'kubernetes.io/hostname': agent.nodeName },
-          // The kube-api-access volume is another part's work; these pods do without it.
-          automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 2,
           containers: [SLEEPER],
         },
@@ -191,7 +189,7 @@ clusterTest('--rotate-certificates: a certificate near its end is replaced while
   const ns = await cluster.namespace(t, 'e2e-rotate');
   await cluster.waitForServiceAccount(ns);
   await new Promise((r) => setTimeout(r, Math.max(0, rotatedAt + 32_000 - Date.now())));
-  const pod: V1Pod = { metadata: { name: 'after-rotation', namespace: ns }, spec: { nodeName, automountServiceAccountToken: false, terminationGracePeriodSeconds: 2, containers: [SLEEPER] } };
+  const pod: V1Pod = { metadata: { name: 'after-rotation', namespace: ns }, spec: { nodeName, terminationGracePeriodSeconds: 2, containers: [SLEEPER] } };
   await cluster.core.createNamespacedPod({ namespace: ns, body: pod });
   await cluster.waitFor('the pod Running', async () => (await cluster.core.readNamespacedPod({ namespace: ns, name: 'after-rotation' })).status?.phase === 'Running', 90_000);
   assert.ok(!agent.output().includes('"level":50'), 'no error logged');
