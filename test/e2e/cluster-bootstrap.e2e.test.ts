@@ -71,8 +71,18 @@ clusterTest('with only a bootstrap token: the agent gets a signed client certifi
   const kubeconfig = path.join(dir, 'kubelet.conf');
   const certDir = path.join(dir, 'pki');
   const bootstrap = await cluster.mintBootstrapKubeconfig(t);
+  const spawnedAt = Date.now();
   const agent = await agentFor(t, { name: 'boot', extraArgs: ['--bootstrap-kubeconfig', bootstrap, '--kubeconfig', kubeconfig, '--cert-dir', certDir] });
   await agent.waitFor('the kubeconfig written from the bootstrap', () => existsSync(kubeconfig), 60_000);
+  // The node it joined as registers and becomes Ready (polled every 250 ms: the time is a measure).
+  await nodeReady(cluster, t, agent.nodeName);
+  const readyAt = Date.now();
+  const at = (msg: string) => (logLines(agent, msg)[0]?.time as number | undefined) ?? NaN;
+  const firstLog = (JSON.parse(agent.output().split('\n').find((l) => l.startsWith('{'))!) as { time: number }).time;
+  const csrCreated = at('waiting for the client certificate signing request to be approved and signed');
+  const issued = at('client certificate issued (TLS bootstrap)');
+  t.diagnostic(`bootstrap join: Node Ready ${readyAt - spawnedAt} ms after the agent process was started (first log line at ${firstLog - spawnedAt} ms); ` +
+    `from the first log line: CSR created ${csrCreated - firstLog} ms, approved and signed ${issued - csrCreated} ms after that, Node Ready ${readyAt - issued} ms after the certificate`);
 
   const user = await whoami(cluster, kubeconfig);
   assert.equal(user.username, `system:node:${agent.nodeName}`);
@@ -93,8 +103,7 @@ clusterTest('with only a bootstrap token: the agent gets a signed client certifi
   assert.ok(csr.status?.conditions?.some((c) => c.type === 'Approved'));
   assert.equal(logLines(agent, 'client certificate issued (TLS bootstrap)').length, 1);
 
-  // The node it joined as registers, becomes Ready and runs a Deployment's pods (scheduled to it).
-  await nodeReady(cluster, t, agent.nodeName);
+  // It runs a Deployment's pods (scheduled to it), with their kube-api-access volume.
   const ns = await cluster.namespace(t, 'e2e-join');
   await cluster.waitForServiceAccount(ns);
   const deployment = {
@@ -120,7 +129,10 @@ clusterTest('with only a bootstrap token: the agent gets a signed client certifi
   }, 120_000);
   const pods = (await cluster.core.listNamespacedPod({ namespace: ns })).items;
   assert.equal(pods.length, 2);
-  for (const p of pods) assert.deepEqual([p.spec?.nodeName, p.status?.phase], [agent.nodeName, 'Running']);
+  for (const p of pods) {
+    assert.deepEqual([p.spec?.nodeName, p.status?.phase], [agent.nodeName, 'Running']);
+    assert.ok(p.spec?.volumes?.some((v) => v.name.startsWith('kube-api-access-')), 'the pod mounts kube-api-access');
+  }
 
   // A restart uses the kubeconfig it wrote: no second CSR.
   await agent.restart();
@@ -171,6 +183,8 @@ clusterTest('--rotate-certificates: a certificate near its end is replaced while
   assert.equal(csrs[0].spec.username, `system:node:${nodeName}`, 'asked for with the current certificate, not a bootstrap token');
   assert.match(csrs[0].metadata.name, /^csr-/);
   assert.equal(logLines(agent, 'client certificate rotated').length, 1);
+  const [asked] = logLines(agent, 'waiting for the client certificate signing request to be approved and signed');
+  t.diagnostic(`rotation: the CSR (sent with the current certificate) approved and signed ${(logLines(agent, 'client certificate rotated')[0].time as number) - (asked.time as number)} ms after it was created`);
   assert.equal(logLines(agent, 'client certificate issued (TLS bootstrap)').length, 0);
   const rotatedKc = path.join(dir, 'rotated.conf');
   writeFileSync(rotatedKc, readFileSync(kubeconfig, 'utf8').replaceAll(path.join(dir, 'node.crt'), current).replaceAll(path.join(dir, 'node.key'), current));
