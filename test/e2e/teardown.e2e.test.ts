@@ -50,7 +50,11 @@ describe('teardown', () => {
     // Held to the start bound, the stops would come in ceil(PODS / BOUND) waves of a grace period each.
     const bounded = Math.ceil(PODS / BOUND) * EFFECTIVE_GRACE_MS;
     console.log(`# ${PODS} pods: no container running ${elapsed} ms after the deletion (grace ${EFFECTIVE_GRACE_MS} ms; the bounded teardown needed >= ${bounded} ms)`);
-    assert.ok(elapsed <= EFFECTIVE_GRACE_MS + 6000, `${elapsed} ms: the stops did not go out at once`);
+    // Most of the overhead is the runtime's: StopContainer (2 s) for all pods at once straight over
+    // CRI took 3.1 s for 10 pods and 8.8–14 s for 100 at load 20–50 here (bench/teardown.ts floor);
+    // this test measured 6.3–7.5 s for 30.
+    // Still well under the ceil(PODS / BOUND) waves a bounded teardown needs (16 s for 30).
+    assert.ok(elapsed <= EFFECTIVE_GRACE_MS + 8000, `${elapsed} ms: the stops did not go out at once`);
 
     // And every pod is removed afterwards: its containers and sandbox gone from the runtime.
     await agent.waitFor('every sandbox removed', async () => (await agent.cri.listPodSandbox({ labelSelector: ownershipSelector(agent.nodeName) })).length === 0, 120_000);
