@@ -8,7 +8,7 @@ import https from 'node:https';
 import {
   AuthenticationV1Api, AuthorizationV1Api, CertificatesV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, PatchStrategy, ServerConfiguration,
   setHeaderOptions, type Configuration, type Middleware, type RequestContext, type V1CertificateSigningRequest,
-  type V1ConfigMap, type V1Node, type V1Pod, type V1Secret,
+  type V1ConfigMap, type V1Node, type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import { toKubeApiError } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
@@ -153,10 +153,18 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
     },
     configMaps: {
       get: (namespace, name) => call(() => core.readNamespacedConfigMap({ namespace, name })),
+      list: (namespace, q) => call(async () => {
+        const l = await core.listNamespacedConfigMap({ namespace, fieldSelector: q.fieldSelector });
+        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      }),
       watch: watch<V1ConfigMap>('/api/v1', 'configmaps', 'V1ConfigMap'),
     },
     secrets: {
       get: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
+      list: (namespace, q) => call(async () => {
+        const l = await core.listNamespacedSecret({ namespace, fieldSelector: q.fieldSelector });
+        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      }),
       watch: watch<V1Secret>('/api/v1', 'secrets', 'V1Secret'),
     },
     services: {
@@ -164,6 +172,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
         const l = namespace ? await core.listNamespacedService({ namespace }) : await core.listServiceForAllNamespaces();
         return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
       }),
+      watch: watch<V1Service>('/api/v1', 'services', 'V1Service'),
     },
     certificateSigningRequests: {
       create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),
