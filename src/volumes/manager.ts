@@ -5,8 +5,8 @@
 // in the background the volumes whose files follow the pod or the cluster (downwardAPI,
 // projected: a token refreshed), as the kubelet's reconciler does apart from its pod workers.
 // tearDownPod unmounts what the pod mounted (tmpfs) before removing <rootDir>/pods/<uid>, and
-// refuses to remove anything still mounted. In cluster mode, `cluster` supplies tokens and
-// ConfigMaps; without it those sources are refused, as static pods have no API server.
+// refuses to remove anything still mounted. In cluster mode, `cluster` supplies tokens,
+// ConfigMaps and Secrets; without it those sources are refused, as static pods have no API server.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { chmod, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -110,7 +110,11 @@ export class HostVolumeManager implements VolumeManager {
     this.clock = opts.clock ?? Date.now;
     const cluster = opts.cluster;
     this.cluster = typeof cluster === 'function' ? cluster : () => cluster;
-    this.files = new FileVolumes({ downward: this.downwardSources(), cluster: this.cluster, now: this.clock });
+    const memory = opts.allocatable?.memory;
+    this.files = new FileVolumes({
+      downward: this.downwardSources(), cluster: this.cluster, now: this.clock, mounter: this.mounter,
+      nodeAllocatableMemory: memory === undefined ? undefined : value(memory),
+    });
   }
 
   podDir(uid: string): string {
@@ -120,13 +124,14 @@ export class HostVolumeManager implements VolumeManager {
   /** WaitForAttachAndMount, reduced to set-up: every volume is tried, every failure reported. */
   async setUpPod(pod: V1Pod): Promise<void> {
     await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
-    // The kubelet's pod manager registers the pod's ConfigMaps with the manager before any read.
-    this.cluster()?.configMaps.registerPod(pod);
+    // The kubelet's pod manager registers the pod's ConfigMaps and Secrets (volumes, environment,
+    // pull secrets) with their managers before any read: each first reference starts its watch.
+    this.register(pod);
     await eachVolume(pod, (v) => this.setUpVolume(pod, v));
   }
 
   remountPod(pod: V1Pod, onFailure: (message: string) => void = () => {}): Promise<void> {
-    this.cluster()?.configMaps.registerPod(pod);
+    this.register(pod);
     const volumes = (pod.spec?.volumes ?? []).filter(requiresRemount).map((volume) => ({ volume, dir: this.mountable(pod, volume)!.hostPath }));
     return this.files.remount(pod, volumes, onFailure);
   }
@@ -217,7 +222,14 @@ export class HostVolumeManager implements VolumeManager {
       // The projected plugin's TearDownAt drops the pod's tokens; the pod manager unregisters it.
       this.cluster()?.tokens.deleteServiceAccountToken(uid);
       this.cluster()?.configMaps.unregisterPod(uid);
+      this.cluster()?.secrets.unregisterPod(uid);
     }
+  }
+
+  private register(pod: V1Pod): void {
+    const cluster = this.cluster();
+    cluster?.configMaps.registerPod(pod);
+    cluster?.secrets.registerPod(pod);
   }
 
   private async removePodDir(uid: string): Promise<void> {
@@ -275,6 +287,8 @@ export class HostVolumeManager implements VolumeManager {
     if (v.hostPath) return { hostPath: v.hostPath.path, readOnly: false };
     if (v.downwardAPI) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.DOWNWARD_API_PLUGIN, v.name), readOnly: true };
     if (v.projected) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.PROJECTED_PLUGIN, v.name), readOnly: true };
+    if (v.configMap) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.CONFIGMAP_PLUGIN, v.name), readOnly: true };
+    if (v.secret) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.SECRET_PLUGIN, v.name), readOnly: true };
     return undefined;
   }
 
