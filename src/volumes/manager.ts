@@ -12,7 +12,7 @@ import { chmod, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
-import { makeEnvironmentVariables } from '../podworker/translate/env.js';
+import { makeEnvironmentVariables, type EnvSources } from '../podworker/translate/env.js';
 import { value } from '../podworker/translate/quantity.js';
 import type { VolumeClusterSources } from './cluster-sources.js';
 import type { DownwardAPISources } from './downward-api.js';
@@ -44,14 +44,18 @@ export interface VolumeManager {
   remountPod(pod: V1Pod, onFailure?: (message: string) => void): Promise<void>;
   /**
    * The CRI mounts for one container instance: its volumeMounts, the managed /etc/hosts (which
-   * needs the pod's IPs, known once the sandbox runs) and its termination-message file.
+   * needs the pod's IPs, known once the sandbox runs) and its termination-message file. `env`:
+   * the cluster objects the container's environment reads, for subPathExpr.
    */
-  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs?: string[]): Promise<Mount[]>;
+  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs?: string[], env?: ClusterEnv): Promise<Mount[]>;
   /** The host file mounted at the container's terminationMessagePath, if any. */
   terminationMessageHostPath(pod: V1Pod, container: V1Container, restartCount: number): string | undefined;
   /** Unmounts the pod's volumes and removes its directory. */
   tearDownPod(uid: string): Promise<void>;
 }
+
+/** What a container's environment read from the cluster (podworker/cluster-objects.ts). */
+export type ClusterEnv = Pick<EnvSources, 'configMaps' | 'secrets' | 'services'>;
 
 export interface HostVolumeManagerOptions {
   /** For the downward API (spec.nodeName) and subPathExpr. */
@@ -155,8 +159,8 @@ export class HostVolumeManager implements VolumeManager {
     return out;
   }
 
-  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
-    return this.computeMounts(pod, container, restartCount, podIPs, {
+  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = [], env: ClusterEnv = {}): Promise<Mount[]> {
+    return this.computeMounts(pod, container, restartCount, podIPs, env, {
       subPath: prepareSubPath,
       hostsFile: (file) => makeHostsMount(file, pod, podIPs, this.opts),
       terminationLog: async (tm) => {
@@ -174,7 +178,7 @@ export class HostVolumeManager implements VolumeManager {
    * the hosts file and the termination log are not written.
    */
   describeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
-    return this.computeMounts(pod, container, restartCount, podIPs, {
+    return this.computeMounts(pod, container, restartCount, podIPs, {}, {
       subPath: async (volumePath, subPath) => {
         checkSubPath(subPath);
         return path.join(volumePath, subPath);
@@ -188,13 +192,13 @@ export class HostVolumeManager implements VolumeManager {
   }
 
   /** makeMounts: the volumeMounts, the managed /etc/hosts, the termination log; what touches the host is in `effects`. */
-  private async computeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[], effects: MountEffects): Promise<Mount[]> {
+  private async computeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[], env: ClusterEnv, effects: MountEffects): Promise<Mount[]> {
     const volumes = new Map<string, MountableVolume>();
     for (const v of pod.spec?.volumes ?? []) {
       const m = this.mountable(pod, v);
       if (m) volumes.set(v.name, m);
     }
-    const envs = () => makeEnvironmentVariables(pod, container, this.envSources(podIPs));
+    const envs = () => makeEnvironmentVariables(pod, container, { ...this.envSources(podIPs), ...env });
     const mounts = await makeVolumeMounts(container, volumes, { envs, subPath: effects.subPath });
     // makeMounts: the managed /etc/hosts, unless the container mounts its own or the pod has no IP yet.
     if (podIPs.length > 0 && !mounts.some((m) => m.containerPath === ETC_HOSTS)) {
