@@ -1,6 +1,6 @@
 // The node API's flags (the kubelet's HTTPS port: TLS, authentication, authorization), named and defaulted as the kubelet's, and the check of how they combine.
 import { Option, type Command } from 'commander';
-import { parseDuration } from './duration.js';
+import { bool, duration } from './flag-values.js';
 
 export type AuthorizationModeFlag = 'AlwaysAllow' | 'Webhook';
 
@@ -23,18 +23,10 @@ export interface NodeApiRunOptions {
   authorizationWebhookCacheUnauthorizedTtl: number;
 }
 
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
 
 export function parseAuthorizationMode(v: string): AuthorizationModeFlag {
   if (v !== 'AlwaysAllow' && v !== 'Webhook') throw new Error(`unsupported authorization mode ${JSON.stringify(v)}: AlwaysAllow or Webhook`);
   return v;
-}
-
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
 }
 
 export function addNodeApiOptions(program: Command): Command {

@@ -6,6 +6,7 @@ import {
   parseContainerLogMaxFiles, parseContainerLogMaxSize,
 } from '../logs/rotation.js';
 import { parseDuration } from './duration.js';
+import { bool, duration, list, nonNegativeInt as int, port, signedInt } from './flag-values.js';
 import { addClusterOptions, type ClusterRunOptions } from './flags-cluster.js';
 import { addNodeApiOptions, type NodeApiRunOptions } from './flags-node-api.js';
 import { loadKubeletConfig } from './kubelet-config.js';
@@ -58,26 +59,6 @@ export interface RunOptions extends ClusterRunOptions, NodeApiRunOptions {
   logFormat: LogFormat;
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`not a port number (1-65535): ${v}`);
-  return n;
-};
-const signedInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /**
  * --manifest-url-header, as the kubelet's colon-separated multimap: "a:hello,b:again" adds the
@@ -96,11 +77,6 @@ export function headerPairs(v: string, previous: Array<[string, string]> = []): 
     pairs.push([name, value]);
   }
   return pairs;
-}
-
-/** A Go-style duration flag ("20s", "1m30s") whose help shows the default as written, not in ms. */
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
 }
 
 /** kubelet validation of containerLogMonitorInterval. */
