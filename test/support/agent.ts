@@ -1,13 +1,14 @@
 // Runs a real mini-kubelet process for e2e tests: temp dirs, a unique node name, its /pods view, and clean-up of what it made.
 import type { V1Pod } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCriClient, type CriClient } from '../../src/cri/client.js';
 import { ownershipSelector } from '../../src/runtime/labels.js';
+import { SystemMounter } from '../../src/volumes/mounter.js';
 import { ensureRuntime } from './runtime.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -200,6 +201,10 @@ export async function startAgent(opts: {
         await cri.removePodSandbox(sb.id).catch(() => undefined);
       }
       cri.close();
+      // A killed agent leaves its pods' tmpfs volumes (Memory emptyDir, secret, projected) mounted.
+      const mounter = new SystemMounter();
+      const mounts = await mounter.mountsUnder(realpathSync(base)).catch(() => []);
+      for (const m of mounts.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) await mounter.unmount(m.mountPoint).catch(() => undefined);
       rmSync(base, { recursive: true, force: true });
     },
   };
