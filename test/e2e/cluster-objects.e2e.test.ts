@@ -152,6 +152,8 @@ clusterTest('configMap and secret volumes: files as the kubelet writes them; Con
 
   const delays: number[] = [];
   for (let i = 1; i <= 10; i++) {
+    // A random moment within the sync period: an update made just after a seen one would always wait a full period.
+    await new Promise((r) => setTimeout(r, Math.random() * 10_000));
     const started = Date.now();
     await cluster.core.replaceNamespacedConfigMap({ namespace: ns, name: 'live', body: { metadata: { name: 'live' }, data: { 'app.conf': `v=${i}` } } });
     await agent.waitFor(`update ${i} in the container`, async () => (await exec(agent, id, ['cat', '/etc/app/app.conf'])) === `v=${i}`, 60_000);
