@@ -201,15 +201,22 @@ export async function startAgent(opts: {
         await cri.removePodSandbox(sb.id).catch(() => undefined);
       }
       cri.close();
-      // A killed agent leaves its pods' tmpfs volumes (Memory emptyDir, secret, projected) mounted.
-      const mounter = new SystemMounter();
-      const mounts = await mounter.mountsUnder(realpathSync(base)).catch(() => []);
-      for (const m of mounts.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) await mounter.unmount(m.mountPoint).catch(() => undefined);
+      await unmountUnder(base);
       rmSync(base, { recursive: true, force: true });
     },
   };
   await launch();
   return agent;
+}
+
+/**
+ * Unmounts every mount under dir, deepest first: a killed (or Ctrl-C'd) agent leaves its pods'
+ * tmpfs volumes (Memory emptyDir, secret, projected) mounted, and rm would fail with EBUSY.
+ */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounter = new SystemMounter();
+  const mounts = await mounter.mountsUnder(realpathSync(dir)).catch(() => []);
+  for (const m of mounts.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) await mounter.unmount(m.mountPoint).catch(() => undefined);
 }
 
 /** The pod's container statuses by name. */
