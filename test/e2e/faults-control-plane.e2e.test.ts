@@ -1,7 +1,7 @@
 // Faults of the control plane against the REAL API server, etcd and containerd: the API server killed while pods start and are deleted; etcd restarted under the agent's watch.
 //
 // Each kill is SIGKILL (nothing graceful) and up.sh brings the component back in a finally, since
-// other test files share the control plane. CI size: a 20 s outage; full (MINI_KUBELET_FAULTS=full):
+// other test files share the control plane. CI size: a 20 s outage; full (MINI_KUBELET_FAULTS_FULL=1):
 // 60 s, twice. The agent runs with its node's own credentials.
 import assert from 'node:assert/strict';
 import { after } from 'node:test';

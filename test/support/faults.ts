@@ -1,9 +1,9 @@
 // The fault and hostile-input suites' shared parts: the size (CI or full), the figures each test records for the README table, and control-plane faults (kill a component, bring it back).
 //
-// `MINI_KUBELET_FAULTS=full` (set by `npm run faults`) runs every test at its full size; otherwise
-// the CI size. A test records what it tried, how often, and what was lost with recordFault();
-// with MINI_KUBELET_FAULTS_OUT set, each record is one JSON line there (scripts/faults-table.ts
-// makes the table from them).
+// `MINI_KUBELET_FAULTS_FULL=1` (or `MINI_KUBELET_FAULTS=full`; `npm run faults` sets it) runs every
+// test at its full size; otherwise the CI size. A test records what it tried, how often, and what
+// was lost with recordFault(); with MINI_KUBELET_FAULTS_OUT set, each record is one JSON line there
+// (scripts/faults-table.ts makes the table from them).
 import type { V1Pod } from '@kubernetes/client-node';
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,9 +11,9 @@ import { ownershipSelector } from '../../src/runtime/labels.js';
 import { runClusterUp, type Cluster } from './cluster.js';
 import type { Agent } from './agent.js';
 
-export const FULL = process.env.MINI_KUBELET_FAULTS === 'full';
+export const FULL = process.env.MINI_KUBELET_FAULTS === 'full' || process.env.MINI_KUBELET_FAULTS_FULL === '1';
 
-/** The CI size, or the full one under MINI_KUBELET_FAULTS=full. */
+/** The CI size, or the full one under MINI_KUBELET_FAULTS_FULL=1. */
 export const size = <T>(ci: T, full: T): T => (FULL ? full : ci);
 
 export interface FaultRecord {
