@@ -9,6 +9,7 @@ import { createCriClient, type CriClient } from '../../src/cri/client.js';
 import { DeadlineExceededError } from '../../src/cri/errors.js';
 import type { CriRuntime } from '../../src/cri/types.js';
 import { PodWorkers } from '../../src/podworker/workers.js';
+import { recordFault } from '../support/faults.js';
 import { startFakeCriServer, type FakeCriServer } from '../support/fake-cri-server.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 
@@ -77,7 +78,12 @@ describe('a hung runtime call', () => {
         return err instanceof DeadlineExceededError && ms >= DEADLINE_MS - 50 && ms < DEADLINE_MS + 3000 ? 'deadline' : `${rpc}: ${String(err)} after ${ms} ms`;
       }
     }));
-    assert.deepEqual(outcomes.filter((o) => o !== 'deadline'), []);
+    const lost = outcomes.filter((o) => o !== 'deadline');
+    recordFault({
+      kind: 'fault', what: 'every CRI RPC hung by the runtime (fake CRI server over gRPC, never answers)', times: EVERY_CALL.length, unit: 'RPCs',
+      lost: lost.length, lostWhat: lost.length ? lost.join('; ') : undefined, notes: `each ended with DEADLINE_EXCEEDED at its ${DEADLINE_MS} ms deadline, side by side`,
+    });
+    assert.deepEqual(lost, []);
     // The calls that reached the server in time (all of them, but on a very loaded machine) carried their deadline.
     assert.ok(server.calls.length > 0 && server.calls.every((l) => Number.isFinite(l.deadline)), 'every call carries a deadline');
     assert.ok(Date.now() - started < DEADLINE_MS + 2000, 'they ran side by side, not one after another');
@@ -129,6 +135,10 @@ describe('a hung runtime call', () => {
     const stuckMs = await until('the stuck pod Running after a retry', () => running(stuck), WORKERS_DEADLINE_MS + 10_000);
     assert.ok(deadlineAt >= WORKERS_DEADLINE_MS - 50 && stuckMs > deadlineAt, `the hung call ended at its deadline (${deadlineAt} ms), then the retry ran the pod (${stuckMs} ms)`);
     assert.equal(server.callsOf('RunPodSandbox').filter((l) => l.request.config?.metadata?.name === 'stuck').length, 2, 'one hung call, one retry');
+    recordFault({
+      kind: 'fault', what: 'one pod\'s RunPodSandbox hung (never answered) among 9 pods, 4 pod workers', times: 1, unit: 'hung call',
+      lost: h.cri.sandboxes.size === 9 ? 0 : 1, notes: `the 8 other pods Running after ${(othersMs / 1000).toFixed(1)} s, the hung call cut at ${(deadlineAt / 1000).toFixed(1)} s (${WORKERS_DEADLINE_MS / 1000} s deadline), the stuck pod Running on its retry at ${(stuckMs / 1000).toFixed(1)} s`,
+    });
     assert.equal(h.cri.sandboxes.size, 9, 'one sandbox per pod, none left by the hung call');
     await workers.idle();
   });
