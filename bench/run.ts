@@ -1,6 +1,6 @@
 // Runs every benchmark against the dev containerd, prints one JSON line per figure and a markdown table side by side with the floor.
 //
-// Run: npm run bench [-- --smoke] [-- --only floor,startup,burst,scale,encode] (see README, Benchmarks).
+// Run: npm run bench [-- --smoke] [-- --only floor,startup,burst,scale,encode] (see docs/benchmarks.md).
 // Not part of the test suite. Results also go to bench/results/latest.{jsonl,md} (git-ignored).
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';

@@ -23,7 +23,7 @@ pod_subnet() {
   die "no free /24 in 10.213.0.0/16 for pods"
 }
 
-# containerd: own root/state/socket; the CRI plugin tuned for these VMs (see docs in README.md).
+# containerd: own root/state/socket; the CRI plugin tuned for these VMs (see docs/development.md).
 write_containerd_config() {
   write_file "$CONTAINERD_CONFIG" <<EOF
 # Written by scripts/runtime/up.sh; edits are overwritten.

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { V1Taint } from '@kubernetes/client-node';
 import { validateNodeLabels } from '../node/labels.js';
-import { parseDuration } from './duration.js';
+import { bool, duration, nonNegativeInt as nonNegative, port, positiveInt as positive, signedInt } from './flag-values.js';
 
 export interface ClusterRunOptions {
   /** --kubeconfig: its presence turns cluster mode on. */
@@ -57,34 +57,6 @@ export function parseLabels(v: string, previous: Record<string, string> = {}): R
   return labels;
 }
 
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`not a positive integer: ${v}`);
-  return n;
-};
-const nonNegative = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${v}`);
-  return n;
-};
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`port must be between 1 and 65535, inclusive: ${v}`);
-  return n;
-};
-const signedInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
-  return n;
-};
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
-
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
-}
 
 export function addClusterOptions(program: Command): Command {
   return program

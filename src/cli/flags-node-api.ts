@@ -1,6 +1,6 @@
 // The node API's flags (the kubelet's HTTPS port: TLS, authentication, authorization), named and defaulted as the kubelet's, and the check of how they combine.
 import { Option, type Command } from 'commander';
-import { parseDuration } from './duration.js';
+import { bool, duration } from './flag-values.js';
 
 export type AuthorizationModeFlag = 'AlwaysAllow' | 'Webhook';
 
@@ -23,18 +23,10 @@ export interface NodeApiRunOptions {
   authorizationWebhookCacheUnauthorizedTtl: number;
 }
 
-const bool = (v: string) => {
-  if (!['true', 'false'].includes(v)) throw new Error(`not a boolean (true|false): ${v}`);
-  return v === 'true';
-};
 
 export function parseAuthorizationMode(v: string): AuthorizationModeFlag {
   if (v !== 'AlwaysAllow' && v !== 'Webhook') throw new Error(`unsupported authorization mode ${JSON.stringify(v)}: AlwaysAllow or Webhook`);
   return v;
-}
-
-function duration(flags: string, description: string, defaultText: string): Option {
-  return new Option(flags, description).argParser(parseDuration).default(parseDuration(defaultText), defaultText);
 }
 
 export function addNodeApiOptions(program: Command): Command {
@@ -42,7 +34,7 @@ export function addNodeApiOptions(program: Command): Command {
     .option('--enable-server <bool>', 'serve the node API (HTTPS on --address:--port: logs, exec, attach, port-forward, stats, metrics)', bool, true)
     .option('--tls-cert-file <file>', 'the node API\'s serving certificate (with intermediates after it); without it and --tls-private-key-file, a self-signed pair is made in --cert-dir')
     .option('--tls-private-key-file <file>', 'the key of --tls-cert-file')
-    .option('--cert-dir <dir>', 'where the self-signed serving pair (kubelet.crt, kubelet.key) and the local CLI\'s credentials (local-ca.crt, local-client.crt/.key, root only) live (default: <root-dir>/pki)')
+    .option('--cert-dir <dir>', 'where the self-signed serving pair (kubelet.crt, kubelet.key), the client certificate from --bootstrap-kubeconfig or --rotate-certificates (kubelet-client-current.pem) and the local CLI\'s credentials (local-ca.crt, local-client.crt/.key, root only) live (default: <root-dir>/pki)')
     .option('--client-ca-file <file>', 'client certificates signed by a CA in this bundle authenticate to the node API as their CN, in the groups of their O (the local CLI\'s CA is always trusted too)')
     .option('--anonymous-auth <bool>', 'let requests that no authenticator rejects in as system:anonymous (default false; the kubelet\'s flag defaults to true, its config file to false)', bool)
     .option('--authentication-token-webhook <bool>', 'authenticate bearer tokens with a TokenReview to the API server (default: true with --kubeconfig; needs it)', bool)

@@ -6,11 +6,11 @@
 // starts and stops them around the Kubelet.
 import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
-import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
 import type { PodCache } from '../pleg/cache.js';
 import type { PodWorkers } from '../podworker/workers.js';
 import type { StatusManager } from '../status/manager.js';
+import { createNodeCredentials, type NodeCredentials } from './cluster-credentials.js';
 import { createNodeSide, type NodeHost, type NodeSide } from './cluster-node.js';
 import { createClusterPods } from './cluster-pods.js';
 import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
@@ -50,8 +50,11 @@ export interface ClusterMode {
 export async function createClusterMode(o: RunOptions, host: ClusterHost): Promise<ClusterMode | undefined> {
   if (!o.kubeconfig) return undefined;
   let client: KubeClient;
+  // --bootstrap-kubeconfig / --rotate-certificates: the client certificate is got and renewed in
+  // the background (src/cli/cluster-credentials.ts); the client is usable at once either way.
+  let credentials: NodeCredentials;
   try {
-    client = await createKubeClient({
+    credentials = await createNodeCredentials(o, host, {
       kubeconfig: o.kubeconfig,
       qps: o.kubeApiQps,
       burst: o.kubeApiBurst,
@@ -60,6 +63,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
       eventQps: o.eventQps,
       eventBurst: o.eventBurst,
     });
+    client = credentials.client;
   } catch (err) {
     process.stderr.write(`mini-kubelet: cannot use --kubeconfig ${o.kubeconfig}: ${(err as Error).message}\n`);
     return undefined;
@@ -89,6 +93,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
       node.stop();
       await pods.stop();
       volumes.stop();
+      await credentials.stop();
       client.close();
     },
   };

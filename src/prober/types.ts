@@ -1,4 +1,5 @@
 // The prober's vocabulary: probe types, a single check's outcome, the results kept per container, and the injected clock.
+import type { Clock, TimerHandle } from '../clock.js';
 
 /** kubelet prober.probeType; the string is how events name it ("Liveness probe failed: ..."). */
 export type ProbeType = 'Liveness' | 'Readiness' | 'Startup';
@@ -19,18 +20,11 @@ export interface CheckOutcome {
 /** kubelet results.Result: what the worker stores for a container. */
 export type ProbeResult = 'Success' | 'Failure' | 'Unknown';
 
-export interface TimerHandle {
-  unref?(): unknown;
-}
+/** Time and timers, injected so tests can drive them (the shared Clock). Timers made here are unref'd by the caller. */
+export type ProberClock = Clock;
+export type { TimerHandle };
 
-/** Time and timers, injected so tests can drive them. Timers made here are unref'd by the caller. */
-export interface ProberClock {
-  /** Unix ms. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
+/** Unlike clock.ts's realClock, timers are not unref'd here: a hook's sleep must hold the process. */
 export const realClock: ProberClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),

@@ -1,6 +1,6 @@
 // Pod and container fields mini-kubelet cannot honour: each is refused with a precise ContainerConfigError, never dropped (pure).
 //
-// The README's "Pod spec support" table lists these beside what is honoured.
+// docs/pod-spec.md lists these beside what is honoured.
 import type { V1AppArmorProfile, V1Container, V1Pod } from '@kubernetes/client-node';
 import { isExtendedResourceName } from '../../admission/requests.js';
 import { ContainerConfigError } from './errors.js';
