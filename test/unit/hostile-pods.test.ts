@@ -25,11 +25,12 @@ const NODE: AdmissionNode = {
 
 test(`${RUNS} broken pods from a file, each beside a good one: no throw, one bounded error naming the broken field, the good pod accepted`, () => {
   let longest = 0;
+  const goodYaml = stringify(goodPod());
   fc.assert(fc.property(brokenCase, (c) => {
     // The document as a file holds it: YAML, and a good pod in the same file.
     const written = brokenManifest(c);
     // The good pod first: a syntax error (or a structure too deep to read) ends the file's reading.
-    const text = `${stringify(goodPod())}---\n${written}`;
+    const text = `${goodYaml}---\n${written}`;
     const { pods, errors } = parseManifest(text, { path: '/etc/kubernetes/manifests/bad.yaml', nodeName: NODE_NAME });
     assert.deepEqual(pods.map((p) => p.metadata?.name), [`good-${NODE_NAME}`], 'the good pod, and only it, accepted');
     assert.equal(errors.length, 1, 'one error, for the broken document');
