@@ -16,6 +16,7 @@ import { createClusterPods } from './cluster-pods.js';
 import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import type { RunOptions } from './flags.js';
 import { createClusterVolumes } from './run-cluster-volumes.js';
+import { isMirrorPodOf } from '../mirror/mirror-client.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
 export interface ClusterHost extends NodeHost {
@@ -24,7 +25,7 @@ export interface ClusterHost extends NodeHost {
   logger: Logger;
   // Pods side: the status writer hears the status manager; what runs comes from workers and runtime.
   // Node side (NodeHost): the runtime, PLEG, recorder, workers and pod config, the node's resources.
-  statusManager: Pick<StatusManager, 'addSink'>;
+  statusManager: Pick<StatusManager, 'addSink' | 'setMirrorPodLookup' | 'mirrorPodsChanged'>;
   workers: Pick<PodWorkers, 'state' | 'uids'>;
   cache: Pick<PodCache, 'get'>;
 }
@@ -78,6 +79,12 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   const node = createNodeSide(o, client, host);
   node.useMirrorPodFeed((cb) => pods.onMirrorPods(cb));
   pods.setMirrorPodLookup((staticPod) => node.mirrorPods.mirrorFor(staticPod));
+  // A static pod's status starts from its mirror pod's after a restart (start time, transition times).
+  host.statusManager.setMirrorPodLookup((staticPod) => {
+    const mirror = node.mirrorPods.mirrorFor(staticPod);
+    return mirror && isMirrorPodOf(mirror, staticPod) ? mirror : undefined;
+  });
+  pods.onMirrorPods(() => host.statusManager.mirrorPodsChanged());
   // The service-account volume: tokens and ConfigMaps for projected volumes (run-cluster-volumes.ts).
   const volumes = createClusterVolumes(client, host.logger);
   return {
