@@ -11,6 +11,11 @@ import { ownershipSelector } from '../../src/runtime/labels.js';
 import { ensureRuntime } from './runtime.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The command as users run it: the bin on the compiled dist/ (scripts/test.sh builds first). The
+ * bin refuses a build older than any source, so a test can never run stale code.
+ */
+export const MINI_KUBELET_BIN = path.join(REPO, 'bin/mini-kubelet.js');
 
 /** The fields of a core/v1 Event the tests look at. */
 export interface CoreEvent {
@@ -101,7 +106,7 @@ export async function startAgent(opts: {
 
   const launch = async () => {
     const args = [
-      '--import', 'tsx', path.join(REPO, 'src/cli/entry.ts'),
+      MINI_KUBELET_BIN,
       ...sourceAndPort,
       '--container-runtime-endpoint', endpoint,
       '--hostname-override', nodeName,
@@ -119,7 +124,7 @@ export async function startAgent(opts: {
     if (logFd !== undefined) closeSync(logFd);
     child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     const started = Date.now();
-    // Generous: on a loaded machine, node with tsx alone can take many seconds to start.
+    // Generous: on a loaded machine, node alone can take many seconds to start.
     while (Date.now() - started < 90_000) {
       if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${agent.output().slice(-3000)}`);
       try {
