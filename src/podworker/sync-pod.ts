@@ -96,10 +96,14 @@ export class KubeletPodSyncer implements PodSyncer {
       await this.updateStatus(pod, observed);
       return { terminal: true };
     }
+    const probes = this.opts.probes;
     const actions = computePodActions(pod, observed, {
       now: clock(),
       crashLoopBackOff: this.opts.crashLoopBackOff,
-      unhealthy: this.opts.probes?.unhealthy(uid),
+      unhealthy: probes?.unhealthy(uid),
+      // kubelet: computeInitContainerActions reads the startup results (startupManager.Get) so a
+      // sidecar's startup probe holds the next init container back. Without a prober, none does.
+      startupProbeSucceeded: probes ? succeeded(probes.started(uid)) : undefined,
     });
     if (actions.createSandbox || actions.killPod || actions.containersToStart.length || actions.containersToKill.length) {
       logger.debug({ uid, actions }, 'computePodActions');
@@ -215,6 +219,11 @@ export class KubeletPodSyncer implements PodSyncer {
     this.opts.statusManager.setPodStatus(pod, status);
     return status.phase;
   }
+}
+
+/** The container ids whose startup probe has succeeded. */
+function succeeded(started: ReadonlyMap<string, boolean>): Set<string> {
+  return new Set([...started].filter(([, ok]) => ok).map(([id]) => id));
 }
 
 /** A successful sync clears the pod-level error an earlier failed one set. */

@@ -24,16 +24,20 @@ process.once('exit', () => tempRoots.forEach((d) => rmSync(d, { recursive: true,
 import type { CriRuntime } from '../../src/cri/types.js';
 import { recordCriCalls } from '../../src/trace/recording-cri.js';
 import type { TraceStore } from '../../src/trace/store.js';
+import type { LifecycleRunner, ProbeResultsView } from '../../src/podworker/deps.js';
 
 /**
  * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
  * `trace` records the calls the syncs make, as run.ts wires it.
  * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
+ * `probes` is the probe results store the syncer reads (src/prober/results.ts), `lifecycle` the hook runner.
  */
 export function makeHarness(opts: {
   intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>;
   trace?: TraceStore;
   volumes?: (clock: () => number) => HostVolumeManagerOptions;
+  probes?: ProbeResultsView;
+  lifecycle?: LifecycleRunner;
 } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
@@ -79,6 +83,8 @@ export function makeHarness(opts: {
     statusManager,
     sandboxRequests: new SandboxRequests(),
     trace,
+    probes: opts.probes,
+    lifecycle: opts.lifecycle,
   });
   const signal = new AbortController().signal;
   return {

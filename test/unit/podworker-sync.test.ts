@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import { criError } from '../../src/cri/errors.js';
+import { ProbeResults } from '../../src/prober/results.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 
 const running = (h: ReturnType<typeof makeHarness>) => [...h.cri.containers.values()].filter((c) => c.status.state === 'CONTAINER_RUNNING');
@@ -51,6 +52,30 @@ describe('KubeletPodSyncer.syncPod', () => {
     await h.pleg.relist();
     await h.sync(p);
     assert.deepEqual(started(), ['init-1', 'init-2', 'app']);
+  });
+
+  it("a sidecar's startup probe holds the next init container back until it succeeds (the prober's results reach the planner)", async () => {
+    const probes = new ProbeResults();
+    const h = makeHarness({ probes });
+    h.cri.addImage('busybox:1.36');
+    const p = pod('sidecar-startup', {
+      initContainers: [
+        { name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always', startupProbe: { exec: { command: ['true'] } } },
+        { name: 'init-2', image: 'busybox:1.36' },
+      ],
+    });
+    const started = () => [...h.cri.containers.values()].map((c) => c.config.metadata.name);
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy']);
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy'], 'no startup result yet: init-2 waits');
+    const proxy = [...h.cri.containers.values()][0]!;
+    probes.set(p.metadata!.uid!, 'Startup', proxy.status.id, 'proxy', 'Unknown');
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy'], 'startup not succeeded: init-2 still waits');
+    probes.set(p.metadata!.uid!, 'Startup', proxy.status.id, 'proxy', 'Success');
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy', 'init-2'], 'startup succeeded: init-2 starts');
   });
 
   it('restartPolicy Always: the first restart is immediate, the second waits in CrashLoopBackOff', async () => {
