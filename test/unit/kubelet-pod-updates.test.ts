@@ -37,7 +37,7 @@ async function harness() {
     killPod: (p: V1Pod, reason: string) => { known.add(p.metadata!.uid!); calls.push(`kill ${p.metadata!.name} ${reason}`); },
     isKnown: (uid: string) => known.has(uid),
     wake: () => {},
-    state: () => undefined,
+    state: (uid: string) => (known.has(uid) ? { kind: 'syncing' } : undefined),
     uids: () => [...known],
     stop: async () => {},
   };
@@ -71,6 +71,28 @@ describe('Kubelet: pod updates from the API', () => {
     h.push([apiPod('web', {}, 'Running')]);
     h.push([apiPod('web', { labels: { a: 'b' } }, 'Running')]);
     assert.deepEqual(h.calls, ['update web', 'update web'], 'the ADD and the label change only');
+  });
+
+  it('a status-only change that flips a readiness gate syncs the pod (HandlePodReconcile, NeedToReconcilePodReadiness)', async (t) => {
+    const h = await harness();
+    t.after(() => h.kubelet.stop());
+    const gated = (conditions: Array<{ type: string; status: string; message?: string }>): V1Pod => {
+      const p = apiPod('gated', {}, 'Running');
+      p.spec!.readinessGates = [{ conditionType: 'example.com/lb' }];
+      p.status!.containerStatuses = [{ name: 'app', image: 'busybox', imageID: '', ready: true, restartCount: 0, state: { running: {} } }];
+      p.status!.conditions = conditions;
+      return p;
+    };
+    const notReady = { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: 'corresponding condition of pod readiness gate "example.com/lb" does not exist.' };
+    const containersReady = { type: 'ContainersReady', status: 'True' };
+    h.push([gated([notReady, containersReady])]);
+    assert.deepEqual(h.calls, ['update gated']);
+    // Our own status write coming back: Ready already says what the gates say, nothing to do.
+    h.push([gated([notReady, containersReady, { type: 'PodScheduled', status: 'True' }])]);
+    assert.deepEqual(h.calls, ['update gated']);
+    // A controller sets the gate's condition: Ready must be recomputed, so the worker gets the pod.
+    h.push([gated([notReady, containersReady, { type: 'example.com/lb', status: 'True' }])]);
+    assert.deepEqual(h.calls, ['update gated', 'update gated']);
   });
 
   it('a graceful delete kills the pod; the object going away afterwards kills nothing again', async (t) => {

@@ -78,6 +78,21 @@ describe('KubeletPodSyncer.syncPod', () => {
     assert.deepEqual(started(), ['proxy', 'init-2'], 'startup succeeded: init-2 starts');
   });
 
+  it("a readiness gate's condition on the pod it is given turns Ready True (the worker syncs the reconciled pod)", async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('gated', { readinessGates: [{ conditionType: 'example.com/lb' }] });
+    await h.sync(p);
+    const before = h.status(p)!.conditions!.find((c) => c.type === 'Ready')!;
+    assert.equal(before.status, 'False');
+    assert.equal(before.reason, 'ReadinessGatesNotReady');
+    const reconciled = { ...p, status: { ...h.status(p)!, conditions: [...h.status(p)!.conditions!, { type: 'example.com/lb', status: 'True' }] } };
+    await h.sync(reconciled);
+    const after = h.status(p)!.conditions!;
+    assert.equal(after.find((c) => c.type === 'Ready')!.status, 'True');
+    assert.equal(after.find((c) => c.type === 'example.com/lb')?.status, 'True', 'the gate condition is kept in the status');
+  });
+
   it('restartPolicy Always: the first restart is immediate, the second waits in CrashLoopBackOff', async () => {
     const h = makeHarness();
     h.cri.addImage('busybox:1.36');
