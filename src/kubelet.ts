@@ -46,6 +46,8 @@ export interface KubeletParts {
   podDirs?: { cleanup(isKnown: (uid: string) => boolean): Promise<unknown> };
   /** What pods are admitted against (admission/); absent: every pod is admitted. */
   admissionNode?: AdmissionNode;
+  /** The crash-loop back-off; housekeeping drops its expired entries (kubelet: backOff.GC). */
+  crashLoopBackOff?: { gc(): void };
   /** Unix ms. */
   clock?: () => number;
 }
@@ -97,6 +99,9 @@ export class Kubelet {
       this.cleanupOrphans();
       this.cleanupOrphanedPodDirs();
       this.checkRuntime();
+      // kubelet: HandlePodCleanups (housekeeping, once every source is ready) ends with
+      // backOff.GC(): crash-loop entries not updated for 2*max go.
+      if (this.sourcesReady) this.parts.crashLoopBackOff?.gc();
     }, this.parts.housekeepingPeriodMs ?? 2000);
   }
 

@@ -59,9 +59,10 @@ export function makeHarness(opts: {
   const crashLoopBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
   const root = mkdtempSync(path.join(tmpdir(), 'mk-sync-'));
   tempRoots.push(root);
+  const imageBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
   const images = new ImageManager({
     cri,
-    backOff: new BackOff({ initialMs: 10_000, maxMs: 300_000, clock }),
+    backOff: imageBackOff,
     recorder,
     logger,
     clock,
@@ -96,6 +97,8 @@ export function makeHarness(opts: {
     syncer,
     volumes,
     root,
+    crashLoopBackOff,
+    imageBackOff,
     advance: (ms: number) => (now += ms),
     now: clock,
     sync: (pod: V1Pod) => syncer.syncPod(pod, signal),

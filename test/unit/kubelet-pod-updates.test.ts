@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { PodSource, SourceSnapshot } from '../../src/config/types.js';
 import { Kubelet, type KubeletParts } from '../../src/kubelet.js';
 import { PodConfig } from '../../src/podconfig/podconfig.js';
+import { BackOff } from '../../src/podworker/backoff.js';
 import { StatusManager } from '../../src/status/manager.js';
 
 const logger = pino({ level: 'silent' });
@@ -19,7 +20,7 @@ function apiPod(name: string, extra: Partial<NonNullable<V1Pod['metadata']>> = {
 }
 
 /** A Kubelet over recording stand-ins for its workers and runtime, fed by one source we drive. */
-async function harness() {
+async function harness(parts: Partial<KubeletParts> = {}) {
   const calls: string[] = [];
   const known = new Set<string>();
   const inRuntime = new Set<string>();
@@ -51,6 +52,7 @@ async function harness() {
     recorder: { event: () => {}, forget: () => {} },
     logger,
     housekeepingPeriodMs: 60_000,
+    ...parts,
   } as unknown as KubeletParts);
   await kubelet.start();
   return { kubelet, calls, known, inRuntime, push: (pods: V1Pod[]) => push(pods) };
@@ -115,5 +117,20 @@ describe('Kubelet: pod updates from the API', () => {
     h.inRuntime.add('uid-web');
     h.push([]);
     assert.deepEqual(h.calls, ['update web', 'kill web deleted']);
+  });
+
+  it('housekeeping drops expired crash-loop back-off entries (HandlePodCleanups: backOff.GC)', async (t) => {
+    let now = 1_000_000;
+    const crashLoopBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock: () => now });
+    crashLoopBackOff.next('web_default_uid-web_app_1', now);
+    now += 600_000;
+    crashLoopBackOff.next('fresh_default_uid-fresh_app_1', now);
+    now += 1;
+    const h = await harness({ crashLoopBackOff, housekeepingPeriodMs: 5 });
+    t.after(() => h.kubelet.stop());
+    const deadline = Date.now() + 2000;
+    while (crashLoopBackOff.size > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(crashLoopBackOff.size, 1, 'the entry last updated more than 2*max ago is gone, the fresh one kept');
+    assert.equal(crashLoopBackOff.get('fresh_default_uid-fresh_app_1'), 10_000);
   });
 });

@@ -292,6 +292,28 @@ describe('KubeletPodSyncer termination', () => {
     assert.equal(h.cache.get(p.metadata!.uid!), undefined);
   });
 
+  it("removing a pod drops its crash-loop and image-pull back-off entries", async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('backoffs', {
+      containers: [
+        { name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent' },
+        { name: 'side', image: 'busybox:nope', imagePullPolicy: 'IfNotPresent' },
+      ],
+    });
+    await h.sync(p);
+    h.advance(1000);
+    h.cri.exitContainer(running(h)[0]!.status.id, 1);
+    await h.pleg.relist();
+    await h.sync(p);
+    assert.equal(h.crashLoopBackOff.size, 1, 'the restart recorded a crash-loop entry');
+    assert.equal(h.imageBackOff.size, 1, 'the failed pull recorded a pull back-off entry');
+    await h.syncer.syncTerminatingPod(p, 2, 'deleted');
+    await h.syncer.syncTerminatedPod(p, 'deleted');
+    assert.equal(h.crashLoopBackOff.size, 0);
+    assert.equal(h.imageBackOff.size, 0);
+  });
+
   it('an API pod deleted before its container ever started ends Failed, never Pending (TerminatePod)', async () => {
     const h = makeHarness();
     const p = pod('api-bye'); // its image is not there: the container stays waiting
