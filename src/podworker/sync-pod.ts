@@ -215,6 +215,12 @@ export class KubeletPodSyncer implements PodSyncer {
       ready: this.opts.probes?.ready(uid),
       started: this.opts.probes?.started(uid),
     });
+    // A good sync means the runtime answered: no RuntimeError, whether it came from our previous
+    // status or from the API's copy of it (computePodStatus falls back to pod.status.reason).
+    if (status.reason === RUNTIME_ERROR_REASON) {
+      delete status.reason;
+      delete status.message;
+    }
     if (this.deadlineExceeded.has(uid)) {
       // kubelet: generateAPIPodStatus lets a PodSyncHandler's ShouldEvict override phase and reason.
       Object.assign(status, { phase: 'Failed', reason: DEADLINE_EXCEEDED_REASON, message: DEADLINE_EXCEEDED_MESSAGE });
@@ -229,7 +235,7 @@ function succeeded(started: ReadonlyMap<string, boolean>): Set<string> {
   return new Set([...started].filter(([, ok]) => ok).map(([id]) => id));
 }
 
-/** A successful sync clears the pod-level error an earlier failed one set. */
+/** A successful sync clears the pod-level error an earlier failed one set (and lets the API's own reason show again). */
 function withoutRuntimeError(status: V1PodStatus | undefined): V1PodStatus | undefined {
   if (status?.reason !== RUNTIME_ERROR_REASON) return status;
   const { reason: _r, message: _m, ...rest } = status;

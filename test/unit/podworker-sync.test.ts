@@ -362,6 +362,25 @@ describe('KubeletPodSyncer when the runtime fails', () => {
   });
 });
 
+describe('KubeletPodSyncer and a RuntimeError in the API copy', () => {
+  it("a good sync clears a RuntimeError the API pod's status still carries (our earlier write seen back)", async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const stale = { phase: 'Running', reason: 'RuntimeError', message: 'cannot sync pod with the container runtime: connection refused' };
+    // The agent restarted: it has no status of its own yet, only the API's.
+    const fresh = { ...pod('api-stale'), status: stale };
+    await h.sync(fresh);
+    assert.equal(h.status(fresh)!.phase, 'Running');
+    assert.equal(h.status(fresh)!.reason, undefined);
+    assert.equal(h.status(fresh)!.message, undefined);
+    // The manager's own status is clean, but the pod the worker holds still says RuntimeError.
+    h.advance(1000);
+    await h.sync(fresh);
+    assert.equal(h.status(fresh)!.reason, undefined);
+    assert.equal(h.status(fresh)!.message, undefined);
+  });
+});
+
 describe('KubeletPodSyncer activeDeadlineSeconds', () => {
   it('runs the pod until the deadline, then fails it with DeadlineExceeded and asks for teardown', async () => {
     const h = makeHarness();
