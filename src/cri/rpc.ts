@@ -29,7 +29,7 @@ type UnaryMethod = (
  * `timeoutMs` from now. Failed calls are not retried: the kubelet's remote runtime does not retry
  * either, and the next call re-dials the socket by itself, so one failure never poisons the client.
  */
-export function unary<Res>(ctx: RpcContext, method: string, request: object, timeoutMs: number): Promise<Res> {
+export function unary<Res>(ctx: RpcContext, method: string, request: object, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
   const fn = (ctx.client as unknown as Record<string, UnaryMethod | undefined>)[method];
   if (typeof fn !== 'function') return Promise.reject(new Error(`the CRI proto has no RPC ${method}`));
   const started = Date.now();
@@ -48,7 +48,10 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
       ctx.observer?.(method, ms, false);
     };
     try {
-      fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);
+      const call = fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);
+      // An aborted signal cancels the call: grpc-js then answers CANCELLED through done.
+      if (signal?.aborted) call.cancel();
+      else signal?.addEventListener('abort', () => call.cancel(), { once: true });
     } catch (err) {
       // grpc-js throws synchronously on a closed client or a request it cannot serialize.
       done(err);

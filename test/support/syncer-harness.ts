@@ -30,14 +30,14 @@ import type { LifecycleRunner, ProbeResultsView } from '../../src/podworker/deps
  * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
  * `trace` records the calls the syncs make, as run.ts wires it.
  * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
- * `probes` is the probe results store the syncer reads (src/prober/results.ts), `lifecycle` the hook runner.
+ * `probes` is the probe results store the syncer reads (src/prober/results.ts), `lifecycle` makes the hook runner.
  */
 export function makeHarness(opts: {
   intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>;
   trace?: TraceStore;
   volumes?: (clock: () => number) => HostVolumeManagerOptions;
   probes?: ProbeResultsView;
-  lifecycle?: LifecycleRunner;
+  lifecycle?: (cri: CriRuntime) => LifecycleRunner;
 } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
@@ -85,7 +85,7 @@ export function makeHarness(opts: {
     sandboxRequests: new SandboxRequests(),
     trace,
     probes: opts.probes,
-    lifecycle: opts.lifecycle,
+    lifecycle: opts.lifecycle?.(cri),
   });
   const signal = new AbortController().signal;
   return {

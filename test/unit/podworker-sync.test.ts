@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import { criError } from '../../src/cri/errors.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { HookRunner } from '../../src/lifecycle/handlers.js';
 import { ProbeResults } from '../../src/prober/results.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 
@@ -378,6 +382,53 @@ describe('KubeletPodSyncer and a RuntimeError in the API copy', () => {
     await h.sync(fresh);
     assert.equal(h.status(fresh)!.reason, undefined);
     assert.equal(h.status(fresh)!.message, undefined);
+  });
+});
+
+describe('KubeletPodSyncer and a hung postStart hook', () => {
+  /** Settles with 'hung' when the sync has not ended this long after the abort. */
+  const endsAfterAbort = async (sync: Promise<unknown>, abort: AbortController, ms = 3000) => {
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    let timer!: NodeJS.Timeout;
+    const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms)));
+    const first = await Promise.race([sync.then(() => 'ended' as const, () => 'ended' as const), hung]);
+    clearTimeout(timer);
+    return first;
+  };
+
+  it('an httpGet postStart that never answers ends when the worker aborts the sync (a kill), and the container is not killed by the sync', async (t) => {
+    // A server that takes the request and never answers.
+    const held: http.ServerResponse[] = [];
+    const server = http.createServer((_req, res) => void held.push(res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => {
+      for (const res of held) res.destroy();
+      server.close();
+    });
+    const port = (server.address() as AddressInfo).port;
+    const recorder = { event: () => {} };
+    const h = makeHarness({ lifecycle: (cri) => new HookRunner({ cri, recorder, logger: pino({ level: 'silent' }) }) });
+    h.cri.addImage('busybox:1.36');
+    const p = pod('hook-hang', {
+      containers: [{ name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { httpGet: { host: '127.0.0.1', port, path: '/hang' } } } }],
+    });
+    const abort = new AbortController();
+    const sync = h.syncer.syncPod(p, abort.signal);
+    assert.equal(await endsAfterAbort(sync, abort), 'ended', 'the kill ended the hook and the sync');
+    assert.ok(!h.cri.calls.some((c) => c.method === 'stopContainer'), 'left to the kill: the sync does not stop the container itself');
+  });
+
+  it('an exec postStart that never returns ends when the worker aborts the sync', async () => {
+    const recorder = { event: () => {} };
+    const h = makeHarness({ lifecycle: (cri) => new HookRunner({ cri, recorder, logger: pino({ level: 'silent' }) }) });
+    h.cri.addImage('busybox:1.36');
+    h.cri.onExec(() => new Promise(() => {}));
+    const p = pod('exec-hang', {
+      containers: [{ name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { exec: { command: ['sleep', '3600'] } } } }],
+    });
+    const abort = new AbortController();
+    assert.equal(await endsAfterAbort(h.syncer.syncPod(p, abort.signal), abort), 'ended');
   });
 });
 
