@@ -34,7 +34,10 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
   if (typeof fn !== 'function') return Promise.reject(new Error(`the CRI proto has no RPC ${method}`));
   const started = Date.now();
   return new Promise<Res>((resolvePromise, reject) => {
+    let cancel: (() => void) | undefined;
     const done = (err: unknown, response?: unknown) => {
+      // The signal may outlive the call (a pod worker's): leave no listener behind.
+      if (cancel) signal?.removeEventListener('abort', cancel);
       const ms = Date.now() - started;
       if (err) {
         const e = fromGrpcError(err, method);
@@ -51,7 +54,10 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
       const call = fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);
       // An aborted signal cancels the call: grpc-js then answers CANCELLED through done.
       if (signal?.aborted) call.cancel();
-      else signal?.addEventListener('abort', () => call.cancel(), { once: true });
+      else if (signal) {
+        cancel = () => call.cancel();
+        signal.addEventListener('abort', cancel, { once: true });
+      }
     } catch (err) {
       // grpc-js throws synchronously on a closed client or a request it cannot serialize.
       done(err);
