@@ -43,6 +43,8 @@ export interface AgentOptions {
   nodeArgs?: string[];
   /** A stopped agent to take over from (its node name, dirs and port): the new one adopts its pods. */
   takeOver?: BenchAgent;
+  /** The node name, when flags need it before the start (a cluster node's credentials). */
+  nodeName?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -80,7 +82,7 @@ export class BenchAgent {
     const before = opts.takeOver;
     const base = before?.base ?? mkdtempSync(path.join(tmpdir(), `mk-bench-${opts.name}-`));
     if (!before) for (const d of ['manifests', 'root', 'logs']) mkdirSync(path.join(base, d));
-    const nodeName = before?.nodeName ?? `bench-${opts.name}-${Math.random().toString(36).slice(2, 7)}`;
+    const nodeName = before?.nodeName ?? opts.nodeName ?? `bench-${opts.name}-${Math.random().toString(36).slice(2, 7)}`;
     const port = before?.port ?? (await freePort());
     const entry = agentMode() === 'dist' ? [path.join(DIST, 'cli/entry.js')] : ['--import', 'tsx', path.join(REPO, 'src/cli/entry.ts')];
     const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
@@ -94,6 +96,8 @@ export class BenchAgent {
       '--root-dir', path.join(base, 'root'),
       '--pod-logs-dir', path.join(base, 'logs'),
       '--read-only-port', String(port),
+      // The node API (HTTPS) on a port of its own: two agents (or another checkout's) never share 10250.
+      '--port', String(await freePort()),
       // The default log level: relist durations come from /metrics, and debug logging would cost
       // the agent about half a point of CPU at steady state. JSON, to count error lines.
       '--log-format', 'json',

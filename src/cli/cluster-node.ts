@@ -57,7 +57,7 @@ export interface NodeSide {
 
 export type NodeSideOptions = Pick<RunOptions,
   'nodeLabels' | 'registerNode' | 'registerWithTaints' | 'nodeStatusUpdateFrequency' | 'nodeStatusReportFrequency' |
-  'nodeLeaseDurationSeconds' | 'port' | 'cgroupsPerQos'>;
+  'nodeLeaseDurationSeconds' | 'port' | 'cgroupsPerQos' | 'providerId'>;
 
 /** Builds the node side; the event sink is attached at once (pod events from the first sync reach the API), the rest starts with start(). */
 export function createNodeSide(o: NodeSideOptions, client: KubeClient, host: NodeHost, clock: Clock = realClock): NodeSide {
@@ -72,7 +72,7 @@ export function createNodeSide(o: NodeSideOptions, client: KubeClient, host: Nod
     nodes: client.nodes,
     nodeName,
     registerNode: o.registerNode,
-    initialNode: () => initialNode(nodeName, labels, o.registerWithTaints),
+    initialNode: () => initialNode(nodeName, labels, o.registerWithTaints, o.providerId),
     setNodeStatus: (node) => setNodeStatus!(node),
     refreshRuntime: () => runtime.updateRuntimeUp(),
     // The Lease names the Node as its owner, so it starts once the Node is there (the kubelet's

@@ -34,7 +34,7 @@ export function addNodeApiOptions(program: Command): Command {
     .option('--enable-server <bool>', 'serve the node API (HTTPS on --address:--port: logs, exec, attach, port-forward, stats, metrics)', bool, true)
     .option('--tls-cert-file <file>', 'the node API\'s serving certificate (with intermediates after it); without it and --tls-private-key-file, a self-signed pair is made in --cert-dir')
     .option('--tls-private-key-file <file>', 'the key of --tls-cert-file')
-    .option('--cert-dir <dir>', 'where the self-signed serving pair (kubelet.crt, kubelet.key) and the local CLI\'s credentials (local-ca.crt, local-client.crt/.key, root only) live (default: <root-dir>/pki)')
+    .option('--cert-dir <dir>', 'where the self-signed serving pair (kubelet.crt, kubelet.key), the client certificate from --bootstrap-kubeconfig or --rotate-certificates (kubelet-client-current.pem) and the local CLI\'s credentials (local-ca.crt, local-client.crt/.key, root only) live (default: <root-dir>/pki)')
     .option('--client-ca-file <file>', 'client certificates signed by a CA in this bundle authenticate to the node API as their CN, in the groups of their O (the local CLI\'s CA is always trusted too)')
     .option('--anonymous-auth <bool>', 'let requests that no authenticator rejects in as system:anonymous (default false; the kubelet\'s flag defaults to true, its config file to false)', bool)
     .option('--authentication-token-webhook <bool>', 'authenticate bearer tokens with a TokenReview to the API server (default: true with --kubeconfig; needs it)', bool)

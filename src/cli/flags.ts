@@ -8,10 +8,11 @@ import {
 import { parseDuration } from './duration.js';
 import { bool, duration, list, nonNegativeInt as int, port, signedInt } from './flag-values.js';
 import { addClusterOptions, type ClusterRunOptions } from './flags-cluster.js';
+import { addJoinOptions, checkJoinOptions, ignoredFlags, joinCaveats, parseNodeIp, type JoinRunOptions } from './flags-join.js';
 import { addNodeApiOptions, type NodeApiRunOptions } from './flags-node-api.js';
 import { loadKubeletConfig } from './kubelet-config.js';
 
-export interface RunOptions extends ClusterRunOptions, NodeApiRunOptions {
+export interface RunOptions extends ClusterRunOptions, NodeApiRunOptions, JoinRunOptions {
   /** The KubeletConfiguration file the values below were read from, if any. */
   config?: string;
   /** "" for no file source. */
@@ -90,6 +91,7 @@ function monitorInterval(v: string): number {
 export function addRunOptions(program: Command): Command {
   addClusterOptions(program);
   addNodeApiOptions(program);
+  addJoinOptions(program);
   return program
     .option('--config <file>', 'a KubeletConfiguration file (kubelet.config.k8s.io/v1beta1); flags given on the command line override it')
     .option('--pod-manifest-path <dir>', 'directory of static Pod manifests (YAML or JSON, one Pod per file or several YAML documents); "" for none', '/etc/kubernetes/manifests')
@@ -100,7 +102,7 @@ export function addRunOptions(program: Command): Command {
     .option('--image-service-endpoint <endpoint>', 'CRI image service socket, when apart from the runtime (default: the runtime endpoint)')
     .addOption(duration('--runtime-request-timeout <duration>', 'deadline of each CRI call (pulls excepted)', '2m'))
     .option('--hostname-override <name>', 'node name to use instead of the host name (static pod names get "-<node name>")')
-    .option('--node-ip <ip>', "the node's IP, reported as hostIP (default: the first non-internal IPv4 address)")
+    .option('--node-ip <ip>', "the node's IP, reported as hostIP (default: the first non-internal IPv4 address); a dual-stack pair \"v4,v6\" is accepted and its first address used", parseNodeIp)
     .option('--pod-logs-dir <dir>', 'where container logs go: <dir>/<namespace>_<name>_<uid>/<container>/<restartCount>.log', '/var/log/pods')
     .addOption(new Option('--container-log-max-size <quantity>', 'a running container\'s log is rotated once it is at least this big (negative: never)').argParser(parseContainerLogMaxSize).default(parseContainerLogMaxSize(DEFAULT_CONTAINER_LOG_MAX_SIZE), DEFAULT_CONTAINER_LOG_MAX_SIZE))
     .option('--container-log-max-files <n>', 'the most log files a container keeps, the live one included (at least 2); older rotated ones are gzipped', parseContainerLogMaxFiles, DEFAULT_CONTAINER_LOG_MAX_FILES)
@@ -132,25 +134,32 @@ export function addRunOptions(program: Command): Command {
     .option('--log-format <format>', 'auto (text on a terminal, JSON otherwise), text or json', 'auto')
     // Before the agent's action only: the client commands (get, describe, logs) take no --config.
     .hook('preAction', (_, action) => {
-      if (action === program) applyConfigFile(program);
+      if (action !== program) return;
+      applyConfigFile(program);
+      checkJoinOptions(program.opts<RunOptions>());
     });
 }
 
 /**
  * Layers the --config file under the command line, as the kubelet's kubeletConfigFlagPrecedence: a
- * value from the file replaces a flag's default, never a flag given on the command line. What the
- * file holds that mini-kubelet does not read is logged once; unknown fields as the kubelet logs its
- * fallback to lenient decoding, at info. Throws (naming the file and field) on a bad file.
+ * value from the file replaces a flag's default, never a flag given on the command line. Then says
+ * once what is not honoured: the file's fields and the kubelet flags (src/cli/flags-join.ts)
+ * mini-kubelet does not read, at warn, with a warning for each setting that needs another flag
+ * instead; unknown fields as the kubelet logs its fallback to lenient decoding, at info. Throws
+ * (naming the file and field) on a bad file.
  */
 export function applyConfigFile(program: Command, logger = (o: RunOptions) => createLogger(o.logLevel, o.logFormat)): void {
   const file = program.getOptionValue('config') as string | undefined;
-  if (!file) return;
-  const cfg = loadKubeletConfig(file);
-  for (const [key, value] of Object.entries(cfg.values)) {
+  const cfg = file ? loadKubeletConfig(file) : undefined;
+  for (const [key, value] of Object.entries(cfg?.values ?? {})) {
     if (program.getOptionValueSource(key) !== 'cli') program.setOptionValueWithSource(key, value, 'config');
   }
-  if (!cfg.strictErrors.length && !cfg.ignored.length) return;
+  const fields = cfg?.ignored ?? [];
+  const flags = ignoredFlags(program);
+  const caveats = joinCaveats(program, cfg?.ignoredValues ?? {});
+  if (!cfg?.strictErrors.length && !fields.length && !flags.length && !caveats.length) return;
   const log = logger(program.opts<RunOptions>());
-  if (cfg.strictErrors.length) log.info({ config: file, err: `strict decoding error: ${cfg.strictErrors.join(', ')}` }, 'Using lenient decoding as strict decoding failed');
-  if (cfg.ignored.length) log.warn({ config: file, fields: cfg.ignored }, 'ignored: not supported by mini-kubelet');
+  if (cfg?.strictErrors.length) log.info({ config: file, err: `strict decoding error: ${cfg.strictErrors.join(', ')}` }, 'Using lenient decoding as strict decoding failed');
+  if (fields.length || flags.length) log.warn({ ...(fields.length ? { config: file, fields } : {}), ...(flags.length ? { flags } : {}) }, 'ignored: not supported by mini-kubelet');
+  for (const caveat of caveats) log.warn(caveat);
 }

@@ -77,6 +77,9 @@ const SUPPORTED: Record<string, Field> = {
   'authorization.webhook.cacheUnauthorizedTTL': { option: 'authorizationWebhookCacheUnauthorizedTtl', kind: 'duration' },
   eventRecordQPS: { option: 'eventQps', kind: 'count' },
   eventBurst: { option: 'eventBurst', kind: 'count', zeroUnset: true },
+  // Joining (src/cli/flags-join.ts).
+  rotateCertificates: { option: 'rotateCertificates', kind: 'bool' },
+  providerID: { option: 'providerId', kind: 'string', zeroUnset: true },
 };
 
 /** The file's fields mini-kubelet reads, by dotted JSON path, with the option key and kind (for /configz). */
@@ -86,7 +89,7 @@ export function supportedConfigFields(): Array<{ path: string; option: string; k
 
 /** Every other field of v1beta1 KubeletConfiguration (staging/src/k8s.io/kubelet/config/v1beta1/types.go). */
 const KNOWN = new Set(`tlsCipherSuites tlsCurvePreferences
-  tlsMinVersion rotateCertificates serverTLSBootstrap registryPullQPS registryBurst
+  tlsMinVersion serverTLSBootstrap registryPullQPS registryBurst
   imagePullCredentialsVerificationPolicy preloadedImagesVerificationAllowlist
   enableDebuggingHandlers enableContentionProfiling healthzPort healthzBindAddress oomScoreAdj
   streamingConnectionIdleTimeout
@@ -100,7 +103,7 @@ const KNOWN = new Set(`tlsCipherSuites tlsCurvePreferences
   makeIPTablesUtilChains iptablesMasqueradeBit iptablesDropBit featureGates failSwapOn memorySwap containerLogMaxWorkers
   configMapAndSecretChangeDetectionStrategy
   systemReserved kubeReserved reservedSystemCPUs showHiddenMetricsForVersion systemReservedCgroup kubeReservedCgroup
-  enforceNodeAllocatable volumePluginDir providerID kernelMemcgNotification enableSystemLogHandler
+  enforceNodeAllocatable volumePluginDir kernelMemcgNotification enableSystemLogHandler
   enableSystemLogQuery shutdownGracePeriod shutdownGracePeriodCriticalPods shutdownGracePeriodByPodPriority
   reservedMemory enableProfilingHandler enableDebugFlagsHandler seccompDefault memoryThrottlingFactor
   memoryReservationPolicy tracing localStorageCapacityIsolation failCgroupV1
@@ -113,6 +116,8 @@ export interface KubeletConfigFile {
   values: Record<string, unknown>;
   /** Known fields mini-kubelet has no counterpart for. */
   ignored: string[];
+  /** Their values, for the few whose value calls for a warning (cgroupDriver: systemd). */
+  ignoredValues: Record<string, unknown>;
   /** Unknown or repeated fields: the kubelet's strict decoding fails on them and it decodes leniently. */
   strictErrors: string[];
 }
@@ -160,12 +165,17 @@ export function decodeKubeletConfig(text: string, file: string): KubeletConfigFi
     }
   };
   flatten(top, '');
-  const result: KubeletConfigFile = { values: {}, ignored: [], strictErrors };
+  const result: KubeletConfigFile = { values: {}, ignored: [], ignoredValues: {}, strictErrors };
   for (const [name, value] of fields) {
     const field = SUPPORTED[name];
     if (!field) {
-      if (KNOWN.has(name)) result.ignored.push(name);
-      else result.strictErrors.push(`unknown field "${name}"`);
+      if (KNOWN.has(name)) {
+        // A zero value asks for nothing (the v1beta1 defaulting takes it as unset): kubeadm writes
+        // many ("0s", {}), and listing them would bury the fields that do ask for something.
+        if (isZero(value)) continue;
+        result.ignored.push(name);
+        result.ignoredValues[name] = value;
+      } else result.strictErrors.push(`unknown field "${name}"`);
       continue;
     }
     let parsed = convert(field.kind, value, (what) => fail(`${name}: expected ${what}, got ${show(value)}`));
@@ -237,6 +247,11 @@ function convert(kind: Kind, v: unknown, bad: (what: string) => never): unknown 
       return pairs;
     }
   }
+}
+
+function isZero(v: unknown): boolean {
+  if (v === '' || v === 0 || v === '0' || v === '0s') return true;
+  return Array.isArray(v) ? v.length === 0 : isObject(v) && Object.keys(v).length === 0;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

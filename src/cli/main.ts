@@ -24,6 +24,9 @@ Durations take Go syntax (500ms, 20s, 2m, 1m30s), as the kubelet's flags do.
 Client commands (get, describe, logs, trace) talk to a running agent through its read-only port;
 exec and port-forward through its node API (--port), with the credentials it keeps in --cert-dir;
 plan runs nothing and needs no agent.
+Kubelet flags that kubeadm and kind pass and mini-kubelet has no use for (--pod-infra-container-image,
+--cgroup-driver, --fail-swap-on, --eviction-hard, ...) are accepted and listed once at startup as
+ignored (docs/join-kind-kubeadm.md).
 
 Examples:
   mini-kubelet --pod-manifest-path ./manifests --container-runtime-endpoint unix:///run/containerd/containerd.sock

@@ -6,16 +6,17 @@
 // starts and stops them around the Kubelet.
 import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
-import { createKubeClient } from '../kubeclient/client.js';
 import type { KubeClient } from '../kubeclient/types.js';
 import type { PodCache } from '../pleg/cache.js';
 import type { PodWorkers } from '../podworker/workers.js';
 import type { StatusManager } from '../status/manager.js';
+import { createNodeCredentials, type NodeCredentials } from './cluster-credentials.js';
 import { createNodeSide, type NodeHost, type NodeSide } from './cluster-node.js';
 import { createClusterPods } from './cluster-pods.js';
 import type { VolumeClusterSources } from '../volumes/cluster-sources.js';
 import type { RunOptions } from './flags.js';
 import { createClusterVolumes } from './run-cluster-volumes.js';
+import { isMirrorPodOf } from '../mirror/mirror-client.js';
 
 /** What the cluster parts need from the running agent, handed over once it runs. */
 export interface ClusterHost extends NodeHost {
@@ -24,7 +25,7 @@ export interface ClusterHost extends NodeHost {
   logger: Logger;
   // Pods side: the status writer hears the status manager; what runs comes from workers and runtime.
   // Node side (NodeHost): the runtime, PLEG, recorder, workers and pod config, the node's resources.
-  statusManager: Pick<StatusManager, 'addSink'>;
+  statusManager: Pick<StatusManager, 'addSink' | 'setMirrorPodLookup' | 'mirrorPodsChanged'>;
   workers: Pick<PodWorkers, 'state' | 'uids'>;
   cache: Pick<PodCache, 'get'>;
 }
@@ -50,8 +51,11 @@ export interface ClusterMode {
 export async function createClusterMode(o: RunOptions, host: ClusterHost): Promise<ClusterMode | undefined> {
   if (!o.kubeconfig) return undefined;
   let client: KubeClient;
+  // --bootstrap-kubeconfig / --rotate-certificates: the client certificate is got and renewed in
+  // the background (src/cli/cluster-credentials.ts); the client is usable at once either way.
+  let credentials: NodeCredentials;
   try {
-    client = await createKubeClient({
+    credentials = await createNodeCredentials(o, host, {
       kubeconfig: o.kubeconfig,
       qps: o.kubeApiQps,
       burst: o.kubeApiBurst,
@@ -60,6 +64,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
       eventQps: o.eventQps,
       eventBurst: o.eventBurst,
     });
+    client = credentials.client;
   } catch (err) {
     process.stderr.write(`mini-kubelet: cannot use --kubeconfig ${o.kubeconfig}: ${(err as Error).message}\n`);
     return undefined;
@@ -74,6 +79,12 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
   const node = createNodeSide(o, client, host);
   node.useMirrorPodFeed((cb) => pods.onMirrorPods(cb));
   pods.setMirrorPodLookup((staticPod) => node.mirrorPods.mirrorFor(staticPod));
+  // A static pod's status starts from its mirror pod's after a restart (start time, transition times).
+  host.statusManager.setMirrorPodLookup((staticPod) => {
+    const mirror = node.mirrorPods.mirrorFor(staticPod);
+    return mirror && isMirrorPodOf(mirror, staticPod) ? mirror : undefined;
+  });
+  pods.onMirrorPods(() => host.statusManager.mirrorPodsChanged());
   // The service-account volume: tokens and ConfigMaps for projected volumes (run-cluster-volumes.ts).
   const volumes = createClusterVolumes(client, host.logger);
   return {
@@ -89,6 +100,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
       node.stop();
       await pods.stop();
       volumes.stop();
+      await credentials.stop();
       client.close();
     },
   };

@@ -36,10 +36,23 @@ export function certDirOf(o: Pick<RunOptions, 'certDir' | 'rootDir'>): string {
   return o.certDir ?? path.join(o.rootDir, 'pki');
 }
 
+const isLoopback = (ip: string) => ip === '::1' || ip === 'localhost' || ip.startsWith('127.');
+
+/**
+ * Our --address defaults to loopback (the kubelet's to 0.0.0.0), but the API server dials the
+ * Node's InternalIP: said at start, or kubectl logs/exec/port-forward are refused without a word.
+ */
+export function unreachableWarning(address: string, nodeIP: string): string | undefined {
+  if (!isLoopback(address) || isLoopback(nodeIP)) return undefined;
+  return `the node API listens on ${address} but the Node's InternalIP is ${nodeIP}: the API server cannot reach it (kubectl logs, exec, port-forward); give --address 0.0.0.0 (or the node IP), or --node-ip 127.0.0.1 for a control plane on this machine`;
+}
+
 /** The running node API, or undefined (after saying why on stderr) when it cannot start. */
 export async function startNodeApi(o: RunOptions, host: NodeApiHost): Promise<NodeApiServer | undefined> {
   const { logger, auth } = host;
   for (const w of auth.warnings) logger.warn({}, w);
+  const unreachable = host.kube ? unreachableWarning(o.address, host.hostIP) : undefined;
+  if (unreachable) logger.warn({ address: o.address, nodeIP: host.hostIP, port: o.port }, unreachable);
   try {
     const tls = await loadServingTLS({
       certDir: certDirOf(o),

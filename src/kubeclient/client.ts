@@ -2,14 +2,15 @@
 //
 // client-node's own KubeConfig.makeApiClient builds a new https.Agent (and re-reads the cert
 // files) for every request, so every call would pay a TLS handshake. The kubelet keeps its
-// connections open; so do we: the credentials are read once into one agent, and our
-// authentication only attaches that agent (and a bearer token, if the kubeconfig has one).
-import https from 'node:https';
+// connections open; so do we: the credentials are read once into one agent (credentials.ts),
+// which a new client certificate replaces while the agent runs (client certificate rotation).
 import {
   AuthenticationV1Api, AuthorizationV1Api, CertificatesV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, PatchStrategy, ServerConfiguration,
-  setHeaderOptions, type Configuration, type Middleware, type RequestContext, type V1CertificateSigningRequest,
+  setHeaderOptions, type Configuration, type Middleware, type V1CertificateSigningRequest,
   type V1ConfigMap, type V1Node, type V1Pod, type V1Secret,
 } from '@kubernetes/client-node';
+import type https from 'node:https';
+import { ClientCredentials, type ClientCertificate, type ServerMaterial } from './credentials.js';
 import { toKubeApiError } from './errors.js';
 import { TokenBucket } from './rate-limit.js';
 import type { KubeClient } from './types.js';
@@ -32,45 +33,62 @@ export interface KubeClientOptions {
   /** --event-qps / --event-burst: events have their own client and limit, as the kubelet's (0: client-go's 5 and 10). */
   eventQps?: number;
   eventBurst?: number;
+  /**
+   * The client certificate to use instead of the kubeconfig's user (whose credentials, a token
+   * included, are then dropped, as restclient.AnonymousClientConfig), or 'pending' when the TLS
+   * bootstrap has not got one yet. Either way setClientCertificate replaces it later.
+   */
+  clientCertificate?: ClientCertificate | 'pending';
 }
 
-/** What a kubeconfig gives: the server and the material for one TLS agent. */
-interface Credentials {
-  server: string;
-  agent: https.Agent;
-  headers: Record<string, string>;
+/** A KubeClient whose client certificate can be replaced while it runs (certificate rotation). */
+export interface RotatingKubeClient extends KubeClient {
+  setClientCertificate(certificate: ClientCertificate): void;
 }
 
-async function loadCredentials(kc: KubeConfig): Promise<Credentials> {
+/** The current context's cluster with no user: what restclient.AnonymousClientConfig keeps. */
+function anonymous(kc: KubeConfig): KubeConfig {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig names no current cluster');
+  const anon = new KubeConfig();
+  anon.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'anonymous' }],
+    contexts: [{ name: 'anonymous', cluster: cluster.name, user: 'anonymous' }],
+    currentContext: 'anonymous',
+  });
+  return anon;
+}
+
+/** Reads the CA, the client certificate and key (files or inline data) and a token, once. */
+async function loadServerMaterial(kc: KubeConfig): Promise<{ material: ServerMaterial; userCert?: ClientCertificate }> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig names no current cluster');
   const opts: https.RequestOptions = {};
-  // Reads the CA, client certificate and key (files or inline data) and a token, once.
   await kc.applyToHTTPSOptions(opts);
-  const agent = new https.Agent({
-    keepAlive: true,
-    ca: opts.ca,
-    cert: opts.cert,
-    key: opts.key,
-    ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
-    ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
-  });
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-  return { server: cluster.server, agent, headers };
+  const material: ServerMaterial = {
+    server: cluster.server,
+    ca: opts.ca as Buffer | undefined,
+    skipTLSVerify: cluster.skipTLSVerify,
+    servername: cluster.tlsServerName,
+    headers,
+  };
+  const userCert = opts.cert && opts.key ? { cert: opts.cert as Buffer, key: opts.key as Buffer } : undefined;
+  return { material, userCert };
 }
 
-function configuration(creds: Credentials, limiter: TokenBucket | undefined, timeoutMs: number): Configuration {
-  const auth = {
-    getName: () => 'mini-kubelet',
-    applySecurityAuthentication: (ctx: RequestContext) => {
-      ctx.setAgent(creds.agent);
-      for (const [k, v] of Object.entries(creds.headers)) ctx.setHeaderParam(k, v);
-    },
-  };
+function configuration(creds: ClientCredentials, limiter: TokenBucket | undefined, timeoutMs: number): Configuration {
+  // The agent is picked after the limiter's wait, so a request queued across a certificate
+  // change goes out with the new certificate.
+  const auth = { getName: () => 'mini-kubelet', applySecurityAuthentication: () => {} };
   const middleware: Middleware = {
     pre: async (ctx) => {
       if (limiter) await limiter.take();
+      const c = await creds.ready(timeoutMs);
+      ctx.setAgent(c.agent);
+      for (const [k, v] of Object.entries(c.headers)) ctx.setHeaderParam(k, v);
       ctx.setSignal(AbortSignal.timeout(timeoutMs));
       return ctx;
     },
@@ -94,11 +112,13 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
 
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
-export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient> {
+export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKubeClient> {
   const kc = new KubeConfig();
   kc.loadFromFile(o.kubeconfig);
-  const creds = await loadCredentials(kc);
   const timeoutMs = o.requestTimeoutMs ?? 30_000;
+  const { material, userCert } = await loadServerMaterial(o.clientCertificate ? anonymous(kc) : kc);
+  // A retired agent is closed after one request deadline: what was in flight on it has ended by then.
+  const creds = new ClientCredentials(material, o.clientCertificate ?? userCert, timeoutMs);
   const limited = configuration(creds, o.qps > 0 ? new TokenBucket(o.qps, o.burst) : undefined, timeoutMs);
   // kubelet: the heartbeat client (Node status, Lease) has no QPS limit, so a busy agent never
   // delays the writes that keep its node Ready.
@@ -112,7 +132,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
   // The node API's reviews: each is asked once per cache miss (authn 2m, authz 5m/30s), like any other call.
   const authentication = new AuthenticationV1Api(limited);
   const authorization = new AuthorizationV1Api(limited);
-  const watch = <T>(prefix: string, resource: string, model: string) => watchPath<T>(kc, prefix, resource, model);
+  const watch = <T>(prefix: string, resource: string, model: string) => watchPath<T>(creds.watchConfig(timeoutMs), prefix, resource, model);
 
   return {
     server: creds.server,
@@ -176,6 +196,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<KubeClient
     subjectAccessReviews: {
       create: (body) => call(() => authorization.createSubjectAccessReview({ body })),
     },
-    close: () => creds.agent.destroy(),
+    setClientCertificate: (certificate) => creds.setClientCertificate(certificate),
+    close: () => creds.close(),
   };
 }

@@ -1,6 +1,7 @@
 // One watch request over client-node's Watch, as our Watchable: events in order, one onClose, stop() at any time.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
+import type { WatchConfig } from './credentials.js';
 import { toKubeApiError } from './errors.js';
 import type { WatchEvent, WatchEventType, WatchHandle, WatchOptions } from './types.js';
 
@@ -23,7 +24,9 @@ function decode(object: unknown, model: string): unknown {
  * list must look the same, or a resync would take every time field for a change. ERROR events
  * keep their metav1.Status as sent.
  */
-export function watchPath<T>(kc: KubeConfig, prefix: string, resource: string, model?: string) {
+export function watchPath<T>(config: WatchConfig, prefix: string, resource: string, model?: string) {
+  // Watch reads only the server and the request options (agent, headers) from its KubeConfig.
+  const kc = config as unknown as KubeConfig;
   return (opts: WatchOptions, onEvent: (e: WatchEvent<T>) => void, onClose: (err?: Error) => void): WatchHandle => {
     const path = opts.namespace ? `${prefix}/namespaces/${encodeURIComponent(opts.namespace)}/${resource}` : `${prefix}/${resource}`;
     let stopped = false;

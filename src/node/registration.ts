@@ -12,15 +12,20 @@ export const CONTROLLER_MANAGED_ATTACH_ANNOTATION = 'volumes.kubernetes.io/contr
 
 /**
  * initialNode without its status (the caller runs the status setters on it): the labels
- * (src/node/labels.ts), schedulable, the --register-with-taints taints, and the controller-managed
- * attach/detach annotation (the kubelet's enableControllerAttachDetach defaults to true).
+ * (src/node/labels.ts), schedulable, the --register-with-taints taints, --provider-id as
+ * spec.providerID, and the controller-managed attach/detach annotation (the kubelet's
+ * enableControllerAttachDetach defaults to true). As the kubelet's, the provider ID is set only
+ * when the Node is created, never on one that exists.
  */
-export function initialNode(nodeName: string, labels: Readonly<Record<string, string>>, taints: readonly V1Taint[]): V1Node {
+export function initialNode(nodeName: string, labels: Readonly<Record<string, string>>, taints: readonly V1Taint[], providerID?: string): V1Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: nodeName, labels: { ...labels }, annotations: { [CONTROLLER_MANAGED_ATTACH_ANNOTATION]: 'true' } },
-    spec: taints.length ? { taints: taints.map((t) => ({ ...t })) } : {},
+    spec: {
+      ...(taints.length ? { taints: taints.map((t) => ({ ...t })) } : {}),
+      ...(providerID ? { providerID } : {}),
+    },
   };
 }
 

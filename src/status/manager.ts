@@ -27,6 +27,8 @@ export interface StatusManagerOptions {
 interface Entry {
   pod: V1Pod;
   status: V1PodStatus;
+  /** First set with no earlier status to start from (no start time): a mirror pod seen later may still give one. */
+  fresh: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export class StatusManager {
   private readonly sinks: StatusSink[] = [];
   private readonly clock: StatusManagerOptions['clock'];
   private readonly logger: StatusLogger;
+  private mirrorPodFor: ((staticPod: V1Pod) => V1Pod | undefined) | undefined;
 
   constructor(opts: StatusManagerOptions) {
     this.clock = opts.clock;
@@ -65,6 +68,31 @@ export class StatusManager {
     this.sinks.push(sink);
   }
 
+  /**
+   * podManager.GetMirrorPodByPod, for cluster mode: a static pod's mirror pod in the API, whose
+   * status is where a static pod's status starts from when none is cached (after a restart).
+   */
+  setMirrorPodLookup(fn: (staticPod: V1Pod) => V1Pod | undefined): void {
+    this.mirrorPodFor = fn;
+  }
+
+  /**
+   * The mirror pods in the API changed. updateStatusInternal reads a static pod's old status from
+   * its mirror pod when nothing is cached; here the static pod's worker usually syncs before the
+   * API pod source has listed (the file source is read at once, client-node takes seconds), so a
+   * pod first set with no start time takes its mirror pod's status as if it had been there then
+   * (its start time and condition transition times survive an agent restart, as the kubelet's do).
+   */
+  mirrorPodsChanged(): void {
+    for (const [uid, e] of this.entries) {
+      if (!e.fresh || !this.mirrorPodFor?.(e.pod)?.status?.startTime) continue;
+      this.entries.delete(uid);
+      this.setPodStatus(e.pod, e.status);
+      // Refused (an illegal transition from the mirror's status): keep what was there.
+      if (!this.entries.has(uid)) this.entries.set(uid, { ...e, fresh: false });
+    }
+  }
+
   /** status_manager SetPodStatus / updateStatusInternal. */
   setPodStatus(pod: V1Pod, status: V1PodStatus): void {
     const uid = pod.metadata?.uid;
@@ -73,7 +101,7 @@ export class StatusManager {
       return;
     }
     const cached = this.entries.get(uid);
-    const old: V1PodStatus = cached?.status ?? pod.status ?? {};
+    const old: V1PodStatus = cached?.status ?? this.mirrorPodFor?.(pod)?.status ?? pod.status ?? {};
     const next = structuredClone(status);
     const policy = pod.spec?.restartPolicy;
     const illegal =
@@ -102,7 +130,7 @@ export class StatusManager {
       this.logger.debug({ pod: podRef(pod) }, 'ignoring same status for pod');
       return;
     }
-    this.entries.set(uid, { pod, status: next });
+    this.entries.set(uid, { pod, status: next, fresh: cached ? cached.fresh : !old.startTime });
     const published = { ...pod, status: structuredClone(next) };
     for (const sink of this.sinks) {
       try {

@@ -10,52 +10,27 @@ import { startAgent, type Agent } from '../support/agent.js';
 import { clusterTest, uniqueName, type Cluster } from '../support/cluster.js';
 
 let agent: Agent | undefined;
-let stopHeartbeat: (() => Promise<void>) | undefined;
 /** Clean-ups of what lives as long as the file's agent (its kubeconfig is read again at a restart). */
 const fileScope: Array<() => unknown> = [];
 
 after(async () => {
-  await stopHeartbeat?.();
   await agent?.cleanup();
   for (const fn of fileScope) await fn();
 });
 
 /**
- * The agent for this file, started once, with its node's own kubeconfig. Until the node side
- * registers the Node and renews its Lease, the test stands in for it (as the admin): without a
- * Node object the pod garbage collector deletes pods bound to it after 40 s, and without a Lease
- * the node lifecycle controller marks their Ready condition False.
+ * The agent for this file, started once, with its node's own kubeconfig. It registers its own
+ * Node and renews its Lease (without them the pod garbage collector would delete pods bound to the
+ * node, and the node lifecycle controller would mark their Ready condition False).
  */
 async function theAgent(cluster: Cluster): Promise<Agent> {
   if (agent) return agent;
   const scope = { after: (fn: () => unknown) => void fileScope.push(fn) } as unknown as TestContext;
   agent = await startAgent({ name: 'apipods', extraArgs: async (nodeName) => ['--kubeconfig', await cluster.mintNodeKubeconfig(scope, nodeName)] });
-  stopHeartbeat = await standInHeartbeat(cluster, agent.nodeName);
+  const nodeName = agent.nodeName;
+  fileScope.unshift(() => cluster.core.deleteNode({ name: nodeName }).catch(() => undefined));
+  await cluster.waitForNodeReady(nodeName);
   return agent;
-}
-
-async function standInHeartbeat(cluster: Cluster, nodeName: string): Promise<() => Promise<void>> {
-  await new Promise((r) => setTimeout(r, 3000));
-  if (await cluster.core.readNode({ name: nodeName }).then(() => true, () => false)) return async () => {};
-  const kubectl = async (args: string[], input?: string) => {
-    const res = await cluster.kubectl(args, { input });
-    if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
-  };
-  await kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } } }));
-  const ready = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'stand-in heartbeat of the e2e test', lastHeartbeatTime: new Date().toISOString() };
-  await kubectl(['patch', 'node', nodeName, '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status: { conditions: [ready] } })]);
-  // coordination.k8s.io MicroTime: exactly six fractional digits.
-  const renew = () => kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: nodeName, namespace: 'kube-node-lease' },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') },
-  }));
-  await renew();
-  const timer = setInterval(() => void renew().catch(() => undefined), 10_000);
-  return async () => {
-    clearInterval(timer);
-    await cluster.kubectl(['delete', 'node', nodeName, '--wait=false']);
-    await cluster.kubectl(['delete', 'lease', '-n', 'kube-node-lease', nodeName, '--wait=false']);
-  };
 }
 
 /** A pod bound to the agent's node; the container exits at once on SIGTERM unless `ignoreTerm`. */

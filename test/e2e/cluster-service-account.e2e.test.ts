@@ -30,12 +30,14 @@ async function namespace(cluster: Cluster, t: TestContext): Promise<string> {
 }
 
 /**
- * A Node object for `name`, made as the admin when the agent has not registered it, so the pod
- * garbage collector leaves pods bound to it alone (it deletes pods of nodes that do not exist).
+ * The Node object for `name` when no agent runs (the first test drives the volume code alone):
+ * made with the node's own credentials, as its kubelet would register it, so the pod garbage
+ * collector leaves pods bound to it alone (it deletes pods of nodes that do not exist).
  */
-async function ensureNode(cluster: Cluster, t: TestContext, name: string): Promise<void> {
-  const made = await cluster.core.createNode({ body: { metadata: { name } } }).then(() => true, () => false);
-  if (made) t.after(() => cluster.kubectl(['delete', 'node', name, '--ignore-not-found', '--wait=false']));
+async function registerNode(cluster: Cluster, t: TestContext, name: string, kubeconfig: string): Promise<void> {
+  const res = await cluster.kubectl(['create', '-f', '-'], { kubeconfig, input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name } }) });
+  assert.equal(res.code, 0, res.stderr);
+  t.after(() => cluster.kubectl(['delete', 'node', name, '--ignore-not-found', '--wait=false']));
 }
 
 /** The admin's TokenReview of a token. */
@@ -62,7 +64,7 @@ clusterTest('with the node\'s own credentials: a token bound to a pod on the nod
   const ns = await namespace(cluster, t);
   const nodeName = uniqueName('e2e-sa-node');
   const kubeconfig = await cluster.mintNodeKubeconfig(t, nodeName);
-  await ensureNode(cluster, t, nodeName);
+  await registerNode(cluster, t, nodeName, kubeconfig);
   const pod = await cluster.core.createNamespacedPod({ namespace: ns, body: {
     metadata: { name: 'direct' },
     spec: {
@@ -105,16 +107,17 @@ clusterTest('with the node\'s own credentials: a token bound to a pod on the nod
   await vm.tearDownPod(pod.metadata!.uid!);
 });
 
-/** An agent joined to the cluster with its node's own credentials. */
+/** An agent joined to the cluster with its node's own credentials; it registers its Node itself. */
 async function joinedAgent(cluster: Cluster, t: TestContext, name: string): Promise<Agent> {
   const agent = await startAgent({
     name,
-    extraArgs: async (nodeName) => {
-      await ensureNode(cluster, t, nodeName);
-      return ['--kubeconfig', await cluster.mintNodeKubeconfig(t, nodeName)];
-    },
+    extraArgs: async (nodeName) => ['--kubeconfig', await cluster.mintNodeKubeconfig(t, nodeName)],
   });
-  t.after(() => agent.cleanup());
+  t.after(async () => {
+    await agent.cleanup();
+    await cluster.core.deleteNode({ name: agent.nodeName }).catch(() => undefined);
+  });
+  await cluster.waitForNodeReady(agent.nodeName);
   return agent;
 }
 

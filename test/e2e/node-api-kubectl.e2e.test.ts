@@ -48,8 +48,7 @@ const crashSpec = (nodeName: string) => ({
  * 127.0.0.1 and a free --port (the API server dials InternalIP:daemonEndpoints port), its client
  * CA the cluster's (the API server's kubelet client certificate), Webhook authentication and
  * authorization (the defaults with --kubeconfig). Pods come from the API server, bound to the node.
- * Until the node side registers the Node (with its addresses and daemonEndpoints) and renews its
- * Lease, the test stands in for it as the admin.
+ * The agent registers its Node (with its addresses and daemonEndpoints) and renews its Lease itself.
  */
 function prepare(): Promise<Setup> {
   setup ??= (async () => {
@@ -69,27 +68,8 @@ function prepare(): Promise<Setup> {
       return r.stdout;
     };
     const nodeName = agent.nodeName;
-    await new Promise((r) => setTimeout(r, 3000));
-    if ((await cluster.kubectl(['get', 'node', nodeName])).code !== 0) {
-      await admin(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName } } }));
-      const status = {
-        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: nodeName }],
-        daemonEndpoints: { kubeletEndpoint: { Port: agent.apiPort } },
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'stand-in heartbeat of the e2e test', lastHeartbeatTime: new Date().toISOString() }],
-      };
-      await admin(['patch', 'node', nodeName, '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status })]);
-      const renew = () => admin(['apply', '-f', '-'], JSON.stringify({
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: nodeName, namespace: 'kube-node-lease' },
-        spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') },
-      }));
-      await renew();
-      const timer = setInterval(() => void renew().catch(() => undefined), 10_000);
-      fileScope.push(async () => {
-        clearInterval(timer);
-        await cluster.kubectl(['delete', 'node', nodeName, '--wait=false']);
-        await cluster.kubectl(['delete', 'lease', '-n', 'kube-node-lease', nodeName, '--wait=false']);
-      });
-    }
+    fileScope.push(() => cluster.core.deleteNode({ name: nodeName }).catch(() => undefined));
+    await cluster.waitForNodeReady(nodeName);
     const ns = uniqueName('nodeapi');
     await admin(['create', 'namespace', ns]);
     fileScope.push(() => cluster.kubectl(['delete', 'namespace', ns, '--wait=false']));

@@ -1,5 +1,5 @@
 // The local control plane for cluster e2e tests: `clusterTest` runs a test against it (started or reused by scripts/cluster/up.sh), or says once why there is none.
-import { CoreV1Api, KubeConfig, type V1ConfigMap, type V1ServiceAccount } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1ConfigMap, type V1Node, type V1ServiceAccount } from '@kubernetes/client-node';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +31,8 @@ export interface Cluster {
   /** Waits until the controller manager has made ServiceAccount `name` in `namespace`. */
   waitForServiceAccount(namespace: string, name?: string, timeoutMs?: number): Promise<V1ServiceAccount>;
   waitForConfigMap(namespace: string, name: string, timeoutMs?: number): Promise<V1ConfigMap>;
+  /** Waits until Node `name` (registered by its agent) has the condition Ready=True. */
+  waitForNodeReady(name: string, timeoutMs?: number): Promise<V1Node>;
 }
 
 /** `prefix-xxxxxx`: a DNS-1123 name no other test (or earlier run) uses. */
@@ -147,6 +149,11 @@ function makeCluster(adminKubeconfig: string, kubectlBin: string): Cluster {
       cluster.waitFor(`ServiceAccount ${namespace}/${name}`, () => core.readNamespacedServiceAccount({ namespace, name }), timeoutMs),
     waitForConfigMap: (namespace, name, timeoutMs) =>
       cluster.waitFor(`ConfigMap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ namespace, name }), timeoutMs),
+    waitForNodeReady: (name, timeoutMs = 90_000) =>
+      cluster.waitFor(`Node ${name} Ready`, async () => {
+        const node = await core.readNode({ name });
+        return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? node : undefined;
+      }, timeoutMs),
   };
   return cluster;
 }

@@ -163,10 +163,13 @@ export class FakeKube {
       if (!o) throw notFound(res.name, name);
       return o;
     };
-    const create = <T extends Obj>(res: FakeResource<T>, obj: T): T => {
-      const m = obj.metadata!;
+    const create = <T extends Obj>(res: FakeResource<T>, body: T): T => {
+      const obj = structuredClone(body);
+      const m = (obj.metadata ??= {});
+      // metadata.generateName: the server appends a random suffix.
+      if (!m.name && m.generateName) m.name = `${m.generateName}${(++this.counter).toString(36).padStart(5, '0')}`;
       if (res.get(m.namespace, m.name!)) throw new KubeApiError(409, 'AlreadyExists', `${res.name} "${m.name}" already exists`);
-      return res.put(structuredClone(obj));
+      return res.put(obj);
     };
     const merge = <T extends Obj>(res: FakeResource<T>, ns: string | undefined, name: string, patch: Obj, into?: string): T => {
       const cur = mustGet(res, ns, name);

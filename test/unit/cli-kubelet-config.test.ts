@@ -193,7 +193,7 @@ describe('fields mini-kubelet does not read, unknown fields and repeated fields:
     });
   }
   test('logged once each: ignored at warn, unknown as the kubelet (info, lenient decoding)', () => {
-    const r = run('cgroupDriver: systemd\nevictionHard: {memory.available: 1Gi}\nmaxPods: 5\nstaticPodPth: /x\nmaxPods: 6\n');
+    const r = run('cgroupDriver: cgroupfs\nevictionHard: {memory.available: 1Gi}\nmaxPods: 5\nstaticPodPth: /x\nmaxPods: 6\n');
     assert.equal(r.opts.maxPods, 6);
     assert.deepEqual(r.logs, [
       ['info', { config: r.file, err: 'strict decoding error: duplicate field "maxPods", unknown field "staticPodPth"' }, 'Using lenient decoding as strict decoding failed'],

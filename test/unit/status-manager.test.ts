@@ -155,6 +155,55 @@ describe('StatusManager keeps times sane', () => {
     assert.equal(manager.getPodStatus('uid-1')!.startTime!.getTime(), T0);
   });
 
+  it('a static pod starts from its mirror pod\'s status when nothing is cached (after a restart): start time and transition times', () => {
+    const { manager, sink } = setup(T0 + 60_000);
+    const pod = aPod(['a', 'b']);
+    const mirror: V1Pod = { ...pod, status: running({ startTime: new Date(T0) }) };
+    manager.setMirrorPodLookup((p) => (p === pod ? mirror : undefined));
+    const again = running();
+    again.conditions!.forEach((c) => (c.lastTransitionTime = new Date(T0 + 60_000)));
+    manager.setPodStatus(pod, again);
+    const got = manager.getPodStatus('uid-1')!;
+    assert.equal(got.startTime!.getTime(), T0);
+    assert.deepEqual(got.conditions!.map((c) => c.lastTransitionTime!.getTime()), [T0, T0]);
+    manager.mirrorPodsChanged();
+    assert.equal(sink.changes.length, 1, 'a status that started from its mirror pod is not set again');
+  });
+
+  it('a mirror pod seen after the first sync still gives its start time, once', () => {
+    const { manager, sink, advance } = setup(T0 + 60_000);
+    const pod = aPod(['a', 'b']);
+    let mirror: V1Pod | undefined;
+    manager.setMirrorPodLookup(() => mirror);
+    manager.setPodStatus(pod, running());
+    assert.equal(manager.getPodStatus('uid-1')!.startTime!.getTime(), T0 + 60_000);
+    manager.mirrorPodsChanged(); // no mirror pod yet: nothing
+    mirror = { ...pod, status: {} }; // made, no status yet: nothing
+    manager.mirrorPodsChanged();
+    assert.equal(sink.changes.length, 1);
+    mirror = { ...pod, status: running({ startTime: new Date(T0) }) };
+    manager.mirrorPodsChanged();
+    assert.equal(sink.changes.length, 2);
+    assert.equal(sink.changes[1]!.status.startTime!.getTime(), T0);
+    assert.equal(manager.getPodStatus('uid-1')!.startTime!.getTime(), T0);
+    // Adopted once: a later mirror pod (our own write coming back, or a new one) changes nothing.
+    mirror = { ...pod, status: running({ startTime: new Date(T0 + 90_000) }) };
+    manager.mirrorPodsChanged();
+    advance(5000);
+    manager.setPodStatus(pod, running({ podIP: '10.0.0.2' }));
+    assert.equal(manager.getPodStatus('uid-1')!.startTime!.getTime(), T0);
+  });
+
+  it('a pod whose status had a start time already (an API pod) never takes one from a mirror pod', () => {
+    const { manager, sink } = setup(T0 + 60_000);
+    const pod: V1Pod = { ...aPod(['a', 'b']), status: { startTime: new Date(T0 + 30_000) } };
+    manager.setPodStatus(pod, running());
+    manager.setMirrorPodLookup(() => ({ ...pod, status: running({ startTime: new Date(T0) }) }));
+    manager.mirrorPodsChanged();
+    assert.equal(manager.getPodStatus('uid-1')!.startTime!.getTime(), T0 + 30_000);
+    assert.equal(sink.changes.length, 1);
+  });
+
   it('times are kept in whole seconds, as the API keeps them', () => {
     const { manager } = setup(T0 + 1234);
     manager.setPodStatus(aPod(['a', 'b']), running());
