@@ -8,7 +8,7 @@ import { BenchAgent, isRunning } from './lib/agent.js';
 import { onCleanup } from './lib/cleanup.js';
 import { podManifest, type PodShape } from './lib/pods.js';
 import { containersByPod, lastStartedAt, type BenchRuntime } from './lib/runtime.js';
-import { ratio, round, sleep } from './lib/stats.js';
+import { ratio, round, sleep, summarize } from './lib/stats.js';
 import { runFloor } from './floor.js';
 
 export interface BurstMeasure {
@@ -66,6 +66,9 @@ export interface BurstResult extends BurstMeasure {
   floorWallsMs: number[];
   floorWallMs: number;
   floorConcurrency: number;
+  /** Each round's agent / its paired floor (all Running in /pods), and their median and spread. */
+  roundRatiosPods: number[];
+  ratioPodsMedian: { p50: number; min: number; max: number } | null;
   /** Sums over the rounds: agent / floor. */
   ratioCri: number | null;
   ratioPods: number | null;
@@ -102,6 +105,7 @@ export async function runBurst(
     }
   }
   const last = measures.at(-1)!;
+  const roundRatiosPods = measures.map((m, i) => ratio(m.wallPodsMs, floors[i]!)).filter((r): r is number => r !== null);
   const floorSum = sum(floors);
   return {
     figure: 'burst',
@@ -111,6 +115,8 @@ export async function runBurst(
     floorWallsMs: floors,
     floorWallMs: round(floorSum / floors.length, 0),
     floorConcurrency: opts.concurrency,
+    roundRatiosPods,
+    ratioPodsMedian: roundRatiosPods.length ? (({ p50, min, max }) => ({ p50, min, max }))(summarize(roundRatiosPods)) : null,
     ratioCri: ratio(sum(measures.map((m) => m.wallCriMs)), floorSum),
     ratioPods: ratio(sum(measures.map((m) => m.wallPodsMs)), floorSum),
     ratioStartedAt: ratio(sum(measures.map((m) => m.wallStartedAtMs)), floorSum),

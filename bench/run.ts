@@ -1,6 +1,6 @@
 // Runs every benchmark against the dev containerd, prints one JSON line per figure and a markdown table side by side with the floor.
 //
-// Run: npm run bench [-- --smoke] [-- --only floor,startup,burst,scale,encode] (see docs/benchmarks.md).
+// Run: npm run bench [-- --smoke] [-- --only floor,startup,burst,teardown,scale,encode] (see docs/benchmarks.md).
 // Not part of the test suite. Results also go to bench/results/latest.{jsonl,md} (git-ignored).
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { runReaction } from './reaction.js';
 import { runScale } from './scale.js';
 import { runStartup } from './startup.js';
 import { runSteady } from './steady.js';
+import { runTeardown } from './teardown.js';
 import { bestFloor, markdown, type Report } from './table.js';
 
 const { values: args } = parseArgs({
@@ -39,12 +40,12 @@ const cfg = {
   runs: Number(args.runs ?? (smoke ? 3 : 20)),
   steadySeconds: Number(args['steady-seconds'] ?? (smoke ? 10 : 60)),
   kills: Number(args.kills ?? (smoke ? 2 : 8)),
-  rounds: Number(args.rounds ?? (smoke ? 1 : 2)),
+  rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
   scale: nums(args.scale, smoke ? [5, 10] : [10, 50, 100, 200]),
   concurrency: nums(args.concurrency, [1, 2, 4, 8]),
   agentArgs: args['agent-args']?.split(' ').filter(Boolean) ?? [],
 };
-const figures = new Set((args.only ?? 'floor,startup,burst,scale,encode').split(','));
+const figures = new Set((args.only ?? 'floor,startup,burst,teardown,scale,encode').split(','));
 
 const resultsDir = path.join(REPO, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
@@ -90,6 +91,13 @@ try {
     emit(burst);
     if (report.steady) emit(report.steady);
     if (report.reaction) emit(report.reaction);
+  }
+  if (figures.has('teardown')) {
+    // Host-network pods when the shared pod subnet could not hold them with room to spare (as scale).
+    const prefix = podSubnetPrefix(rt.runtimeDir);
+    const hostNetwork = prefix !== undefined && podAddresses(prefix) < 2 * cfg.pods;
+    report.teardown = await runTeardown(rt, { pods: cfg.pods, rounds: cfg.rounds, hostNetwork, extraArgs: cfg.agentArgs });
+    emit(report.teardown);
   }
   if (figures.has('scale')) {
     // Each pod takes an address from the CNI range, which every user of the dev runtime shares: on a

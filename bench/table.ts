@@ -6,6 +6,7 @@ import type { ReactionResult } from './reaction.js';
 import type { ScaleResult } from './scale.js';
 import type { StartupResult } from './startup.js';
 import type { SteadyResult } from './steady.js';
+import type { TeardownResult } from './teardown.js';
 
 export interface Report {
   machine: string;
@@ -13,6 +14,7 @@ export interface Report {
   startup?: StartupResult;
   burst?: BurstResult;
   steady?: SteadyResult;
+  teardown?: TeardownResult;
   reaction?: ReactionResult;
   scale?: ScaleResult;
   encode?: EncodeResult[];
@@ -39,7 +41,17 @@ export function markdown(r: Report): string {
     const f = `${ms(b.floorWallMs)} at ${b.floorConcurrency} at a time (${(b.pods / (b.floorWallMs / 1000)).toFixed(1)} pods/s)`;
     const rounds = b.rounds > 1 ? `, mean of ${b.rounds} rounds` : '';
     row(`burst ${b.pods} pods → all Running in /pods${rounds}`, `${ms(mean(b.roundsPodsMs))} (${(b.pods / (mean(b.roundsPodsMs) / 1000)).toFixed(1)} pods/s)`, f, x(b.ratioPods), '≤ 1.15', met(b.ratioPods, 1.15));
+    if (b.ratioPodsMedian) {
+      const m = b.ratioPodsMedian;
+      row(`burst: median of the ${b.rounds} paired rounds' ratios (min – max)`, b.roundsPodsMs.map(ms).join(', '), b.floorWallsMs.map(ms).join(', '), `${x(m.p50)} (${x(m.min)} – ${x(m.max)})`, '≤ 1.15', met(m.p50, 1.15));
+    }
     row(`burst ${b.pods} pods → all running in containerd (last round)`, ms(b.wallCriMs), ms(b.floorWallsMs.at(-1)), x(b.ratioCri), '', '');
+  }
+  if (r.teardown) {
+    const t = r.teardown;
+    const what = `teardown ${t.pods} pods${t.hostNetwork ? ' (hostNetwork)' : ''}, grace ${t.graceSeconds} s (2 s minimum), TERM ignored: manifests deleted → none running, median (min – max) of ${t.rounds} rounds`;
+    row(what, `${ms(t.noneRunning.p50)} (${ms(t.noneRunning.min)} – ${ms(t.noneRunning.max)})`, `${ms(t.floor.p50)} (${ms(t.floor.min)} – ${ms(t.floor.max)}), all StopContainer at once`, `${x(t.ratio.p50)} (${x(t.ratio.min)} – ${x(t.ratio.max)})`, '≤ 6 s', check(t.noneRunning.p50 <= 6000));
+    row(`teardown ${t.pods} pods: manifests deleted → every sandbox removed, median (min – max)`, `${ms(t.removed.p50)} (${ms(t.removed.min)} – ${ms(t.removed.max)})`, '', '', '', '');
   }
   if (r.steady) {
     const s = r.steady;

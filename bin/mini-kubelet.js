@@ -1,28 +1,42 @@
 #!/usr/bin/env node
-// Entry point: in a checkout, runs the TypeScript sources through tsx (never a stale build); elsewhere the compiled dist/.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Entry point: runs the compiled dist/; in a checkout it first refuses a build older than any source (tsx is for `npm run dev` only).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const source = fileURLToPath(new URL('../src/cli/entry.ts', import.meta.url));
-const compiled = fileURLToPath(new URL('../dist/cli/entry.js', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compiled = `${root}dist/cli/entry.js`;
+const stampFile = `${root}dist/.build-stamp`;
+const sources = `${root}src`;
 
-function hasTsx() {
-  try {
-    createRequire(import.meta.url).resolve('tsx/esm/api');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-if (existsSync(source) && hasTsx()) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(source);
-} else if (existsSync(compiled)) {
-  await import(compiled);
-} else {
-  process.stderr.write('mini-kubelet: neither the sources with tsx nor a build in dist/ were found; run "npm ci" or "npm run build"\n');
+function fail(message) {
+  process.stderr.write(`mini-kubelet: ${message}\n`);
   process.exit(1);
 }
+
+/**
+ * A checkout has src/ next to dist/; the installed package ships dist/ only (package.json
+ * "files"). There, every file under src/ (and tsconfig.json) must be older than the time the last
+ * build started (scripts/build.mjs writes it): one stat per file, a few ms for ~300 files.
+ */
+function staleSource() {
+  if (!existsSync(sources)) return undefined;
+  let stamp;
+  try {
+    stamp = Number(readFileSync(stampFile, 'utf8'));
+  } catch {
+    return 'there is no build (dist/.build-stamp is missing)';
+  }
+  const newer = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs > stamp;
+  if (newer(`${root}tsconfig.json`)) return 'tsconfig.json changed after the last build';
+  for (const entry of readdirSync(sources, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = `${entry.parentPath ?? entry.path}/${entry.name}`;
+    if (newer(file)) return `${file.slice(root.length)} changed after the last build`;
+  }
+  return undefined;
+}
+
+const stale = staleSource();
+if (stale) fail(`${stale}: run "npm run build" first (or "npm run dev -- ARGS" to run the sources through tsx)`);
+if (!existsSync(compiled)) fail('dist/ is missing: run "npm run build"');
+await import(compiled);

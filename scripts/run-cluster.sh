@@ -21,7 +21,7 @@ cluster_ca="$(dirname "$(dirname "$admin")")/pki/ca.crt"
 node_name=${NODE_NAME:-$(hostname)}
 node_name=${node_name,,}
 node_kubeconfig=$(bash scripts/cluster/node-credentials.sh "$node_name" | tail -n 1)
-echo "[run] build: tsc -p tsconfig.json" >&2
+echo "[run] build: npm run build" >&2
 npm run --silent build >&2
 cat >&2 <<EOF_HELP
 [run] mini-kubelet joins the cluster as node $node_name. In another terminal:

@@ -8,6 +8,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/deps.sh
 endpoint=$(bash scripts/runtime/up.sh | tail -n 1)
 endpoint=${endpoint#CONTAINER_RUNTIME_ENDPOINT=}
-echo "[run] build: tsc -p tsconfig.json" >&2
+echo "[run] build: npm run build" >&2
 npm run --silent build >&2
 exec node bin/mini-kubelet.js --pod-manifest-path manifests --container-runtime-endpoint "$endpoint" "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: node deps, type check, the dev runtime, then every test file in ONE node --test run.
+# `npm test`: node deps, type check, the build (e2e), the dev runtime, then every test file in ONE node --test run.
 #
 #   scripts/test.sh              unit + e2e (starts the dev runtime; run as root)
 #   scripts/test.sh --unit       unit tests only, no runtime
@@ -34,6 +34,10 @@ fi
 ((${#files[@]} > 0)) || { echo "[test] error: no test files found" >&2; exit 1; }
 
 if printf '%s\n' "${files[@]}" | grep -q '^test/e2e/'; then
+  # E2e tests run the agent and the CLI as users do: bin/mini-kubelet.js on dist/ (the bin refuses a
+  # build older than any source, so a stale one fails loudly instead of testing old code).
+  echo "[test] build: npm run build" >&2
+  npm run --silent build >&2
   endpoint=$(bash scripts/runtime/up.sh | tail -n 1)
   export CONTAINER_RUNTIME_ENDPOINT="${endpoint#CONTAINER_RUNTIME_ENDPOINT=}"
 fi

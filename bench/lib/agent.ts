@@ -11,26 +11,24 @@ import { cpuSeconds, memory, type Memory } from './proc.js';
 import { removeOwned } from './runtime.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = path.join(REPO, 'bench/results/dist');
+/** The command users run: the bin on the compiled dist/ (it refuses a build older than any source). */
+const BIN = path.join(REPO, 'bin/mini-kubelet.js');
 
 /**
- * How the agent runs: "dist" (default) compiles src/ with tsc into bench/results/dist, as a
- * deployment would run it (`npm run build`), without touching the shared dist/; "tsx" runs the
- * sources through tsx, as the e2e tests do (its loader adds memory and start-up time).
+ * How the agent runs: "dist" (default) is what users run, `npm run build` then bin/mini-kubelet.js;
+ * "tsx" runs the sources through tsx, as `npm run dev` does (its loader adds memory and start-up time).
  */
 export type AgentMode = 'dist' | 'tsx';
 export const agentMode = (): AgentMode => (process.env.BENCH_AGENT === 'tsx' ? 'tsx' : 'dist');
 
 let built = false;
-/** Compiles the agent once per bench process. Type errors elsewhere in the tree do not stop tsc emitting. */
+/** Builds dist/ once per bench process with the project's own build (scripts/build.mjs). */
 export function buildAgent(): void {
   if (built || agentMode() !== 'dist') return;
-  // BENCH_NO_BUILD=1 runs the dist/ already there (e.g. an instrumented copy) as it is.
-  if (process.env.BENCH_NO_BUILD === '1' && existsSync(path.join(DIST, 'cli/entry.js'))) return;
-  const tsc = path.join(REPO, 'node_modules/.bin/tsc');
-  const r = spawnSync(tsc, ['-p', 'tsconfig.json', '--outDir', DIST, '--declaration', 'false'], { cwd: REPO, encoding: 'utf8' });
-  if (!existsSync(path.join(DIST, 'cli/entry.js'))) throw new Error(`tsc did not produce the agent:\n${r.stdout}${r.stderr}`);
-  if (r.status !== 0) process.stderr.write(`bench: tsc reported errors (emitted anyway):\n${r.stdout.split('\n').slice(0, 10).join('\n')}\n`);
+  // BENCH_NO_BUILD=1 runs the dist/ already there (the bin still refuses it when stale).
+  if (process.env.BENCH_NO_BUILD === '1' && existsSync(path.join(REPO, 'dist/cli/entry.js'))) return;
+  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts/build.mjs')], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`.slice(0, 4000));
   built = true;
 }
 
@@ -84,7 +82,7 @@ export class BenchAgent {
     if (!before) for (const d of ['manifests', 'root', 'logs']) mkdirSync(path.join(base, d));
     const nodeName = before?.nodeName ?? opts.nodeName ?? `bench-${opts.name}-${Math.random().toString(36).slice(2, 7)}`;
     const port = before?.port ?? (await freePort());
-    const entry = agentMode() === 'dist' ? [path.join(DIST, 'cli/entry.js')] : ['--import', 'tsx', path.join(REPO, 'src/cli/entry.ts')];
+    const entry = agentMode() === 'dist' ? [BIN] : ['--import', 'tsx', path.join(REPO, 'src/cli/entry.ts')];
     const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     if (process.env.BENCH_MEMLOG === '1') nodeArgs.push('--import', path.join(REPO, 'bench/lib/memlog.mjs'));
     const args = [

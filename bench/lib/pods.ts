@@ -16,6 +16,10 @@ export const IMAGE = process.env.BENCH_IMAGE ?? 'busybox:1.36';
 export interface PodShape {
   /** Host-network pods skip CNI: used where the pod subnet is too small for the count. */
   hostNetwork?: boolean;
+  /** terminationGracePeriodSeconds (default 2). */
+  graceSeconds?: number;
+  /** A bare `sleep` as PID 1, which ignores SIGTERM: a stop then takes the whole grace period (the teardown figure). */
+  ignoreTerm?: boolean;
 }
 
 /**
@@ -30,12 +34,12 @@ export function podManifest(name: string, shape: PodShape = {}): string {
     `  name: ${name}`,
     '  namespace: default',
     'spec:',
-    '  terminationGracePeriodSeconds: 2',
+    `  terminationGracePeriodSeconds: ${shape.graceSeconds ?? 2}`,
     ...(shape.hostNetwork ? ['  hostNetwork: true'] : []),
     '  containers:',
     '    - name: app',
     `      image: ${IMAGE}`,
-    '      command: ["sh", "-c", "trap \'exit 0\' TERM; sleep 3600 & wait"]',
+    shape.ignoreTerm ? '      command: ["sleep", "3600"]' : '      command: ["sh", "-c", "trap \'exit 0\' TERM; sleep 3600 & wait"]',
     '',
   ].join('\n');
 }

@@ -11,6 +11,7 @@ import type { PodCgroups } from '../node/cgroups-fs.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerRef } from '../runtime/types.js';
 import type { SandboxRequests } from './sandbox-requests.js';
+import type { ClusterObjects } from './cluster-objects.js';
 export type { ContainerRef };
 
 /** What the prober knows, read by the planner (unhealthy → kill) and the status (ready, started). */
@@ -57,4 +58,10 @@ export interface ExecutorDeps {
   sandboxRequests: SandboxRequests;
   /** Lifecycle hooks; absent: hooks are not run. */
   lifecycle?: LifecycleRunner;
+  /**
+   * Cluster mode: ConfigMaps, Secrets and services for the environment, pull secrets for image
+   * pulls. Asked at each use (run.ts builds the cluster parts after the workers); absent or
+   * undefined in static mode.
+   */
+  cluster?: () => ClusterObjects | undefined;
 }

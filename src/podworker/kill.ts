@@ -40,6 +40,11 @@ function isActive(c: ObservedContainer): boolean {
   return c.state === 'running' || c.state === 'created' || c.state === 'unknown';
 }
 
+/** Whether killPod would still stop something: a live container or a ready sandbox. */
+export function hasLive(observed: ObservedPod | undefined): boolean {
+  return !!observed && (observed.containers.some(isActive) || observed.sandboxes.some((sb) => sb.state === 'ready'));
+}
+
 /**
  * kubelet: killPodWithSyncResult. Stops every live container, then every ready sandbox. Regular
  * containers go first and sidecars after them, as the kubelet does since sidecars became

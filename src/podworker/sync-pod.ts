@@ -13,7 +13,7 @@ import { isTerminalPhase } from '../status/types.js';
 import type { ExecutorDeps } from './deps.js';
 import { activeDeadlineAt, DEADLINE_EXCEEDED_MESSAGE, DEADLINE_EXCEEDED_REASON } from './active-deadline.js';
 import { executePodActions } from './execute.js';
-import { killPod, removePod } from './kill.js';
+import { hasLive, killPod, removePod } from './kill.js';
 import { computePodActions } from './plan.js';
 import type { TerminationReason } from './state.js';
 import type { PodSyncer, SyncPodResult } from './workers.js';
@@ -134,11 +134,19 @@ export class KubeletPodSyncer implements PodSyncer {
 
   private async terminate(pod: V1Pod, gracePeriodSeconds: number, reason: TerminationReason): Promise<void> {
     const uid = pod.metadata!.uid!;
+    // kubelet: SyncTerminatingPod kills the pod as the pod cache has it (the worker's GetNewerThan)
+    // and asks the runtime only afterwards, to verify: no inspection stands before the stop, which
+    // counts when many pods are deleted at once and the runtime is the bottleneck.
+    const observed = await this.observe(uid);
     this.lastActionAt.set(uid, this.opts.clock());
-    const observed = await this.opts.pleg.updatePod(uid);
     this.opts.logger.info({ pod: podRef(pod), uid, reason, gracePeriodSeconds }, 'killing pod');
     await killPod(pod, observed, gracePeriodSeconds, this.opts);
-    const fresh = await this.opts.pleg.updatePod(uid);
+    let fresh = await this.opts.pleg.updatePod(uid);
+    // What the cache had not seen yet (a container started since) is stopped now.
+    if (hasLive(fresh)) {
+      await killPod(pod, fresh, gracePeriodSeconds, this.opts);
+      fresh = await this.opts.pleg.updatePod(uid);
+    }
     if (reason !== 'orphaned') await this.updateStatus(pod, fresh, true);
   }
 

@@ -1,8 +1,11 @@
-// One serialized worker per pod UID: events coalesce into the latest state, and runtime work is bounded across pods by a p-queue.
+// One serialized worker per pod UID: events coalesce into the latest state; syncs of live pods are bounded across pods by a p-queue, teardowns are not.
 //
 // The kubelet's podWorkers (pod_workers.go) in small: every pod has its own loop, so one slow pod
 // never blocks another; an update that arrives while a sync runs is not queued behind it but folded
-// into the state (the latest spec wins), and the loop simply runs once more.
+// into the state (the latest spec wins), and the loop simply runs once more. The kubelet gives each
+// pod its own goroutine and bounds nothing; we bound how many pods START at once
+// (--max-concurrent-pod-syncs), but a pod being stopped never waits for that bound: every deleted
+// pod gets its stop signal at once, so deleting 100 pods takes about one grace period.
 import type { V1Pod } from '@kubernetes/client-node';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
@@ -27,7 +30,7 @@ export interface PodSyncer {
 export interface PodWorkersOptions {
   syncer: PodSyncer;
   logger: Logger;
-  /** How many pods may talk to the runtime at once. */
+  /** How many live pods may sync (start, restart) at once; terminating and removal steps are not bounded. */
   concurrency: number;
   /** Every pod is synced at least this often even when nothing happened (kubelet --sync-frequency). */
   syncFrequencyMs: number;
@@ -62,7 +65,10 @@ interface Worker {
 
 export class PodWorkers {
   private readonly workers = new Map<string, Worker>();
+  /** Bounds the syncs of live pods only (--max-concurrent-pod-syncs). */
   private readonly queue: PQueue;
+  /** Terminating and terminated steps in flight: outside the bound, awaited by stop(). */
+  private readonly teardowns = new Set<Promise<void>>();
   private readonly errorRetryMs: number;
   private stopped = false;
 
@@ -139,7 +145,7 @@ export class PodWorkers {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.workers.values()) clearTimeout(w.resyncTimer);
-    await this.queue.onIdle();
+    await Promise.all([this.queue.onIdle(), ...this.teardowns]);
   }
 
   private newWorker(uid: string, state: PodWorkerState): Worker {
@@ -166,13 +172,53 @@ export class PodWorkers {
       while (w.dirty && !this.stopped) {
         w.dirty = false;
         clearTimeout(w.resyncTimer);
-        const state = w.state;
-        await this.queue.add(() => this.step(w, state));
+        if (w.state.kind === 'syncing') await this.syncInTurn(w);
+        else await this.teardown(w, w.state);
       }
     } finally {
       w.running = false;
     }
     this.forgetIfDone(w);
+  }
+
+  /**
+   * A live pod's sync waits for a slot in the bounded queue. A kill that arrives while it waits
+   * must not wait with it: the worker leaves the queue at once (its queued task then sees the kill
+   * and does nothing) and the loop goes on to the teardown. A kill that arrives once the sync has
+   * begun aborts it between steps, and the teardown follows it (never runs beside it). The task
+   * takes the state current when its slot comes, so updates made while it waited are in it.
+   */
+  private async syncInTurn(w: Worker): Promise<void> {
+    if (w.abort.signal.aborted) w.abort = new AbortController();
+    const killed = w.abort.signal;
+    let began = false;
+    let onKill!: () => void;
+    const kill = new Promise<void>((resolve) => (onKill = resolve));
+    killed.addEventListener('abort', onKill, { once: true });
+    const turn = this.queue.add(async () => {
+      began = true;
+      const state = w.state;
+      if (state.kind !== 'syncing' || killed.aborted || this.stopped) return;
+      w.dirty = false; // this sync serves every update made while it waited
+      await this.step(w, state);
+    });
+    try {
+      await Promise.race([turn, kill]);
+      if (began) await turn;
+    } finally {
+      killed.removeEventListener('abort', onKill);
+    }
+  }
+
+  /** Terminating and terminated steps run outside the bound (kubelet: each pod's own goroutine). */
+  private async teardown(w: Worker, state: PodWorkerState): Promise<void> {
+    const done = this.step(w, state);
+    this.teardowns.add(done);
+    try {
+      await done;
+    } finally {
+      this.teardowns.delete(done);
+    }
   }
 
   /** One unit of work for the state the worker is in. Never throws: a failure schedules a retry. */
@@ -195,7 +241,6 @@ export class PodWorkers {
     try {
       switch (state.kind) {
         case 'syncing': {
-          if (w.abort.signal.aborted) w.abort = new AbortController();
           const result = await this.opts.syncer.syncPod(state.pod, w.abort.signal);
           if (w.state !== state) return; // a newer state arrived meanwhile; the loop runs again
           if (result.terminal) return this.apply(w, { type: 'synced', terminal: true });

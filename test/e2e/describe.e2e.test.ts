@@ -21,7 +21,7 @@ async function describePod(name: string): Promise<string> {
   const { stdout } = await run(
     process.execPath,
     [path.join(REPO_DIR, 'bin/mini-kubelet.js'), 'describe', 'pod', name, '--server', `http://127.0.0.1:${agent.port}`],
-    // Generous: on a loaded machine starting node with tsx alone can take many seconds.
+    // Generous: on a loaded machine starting node alone can take many seconds.
     { cwd: REPO_DIR, timeout: 120_000 },
   );
   return stdout;

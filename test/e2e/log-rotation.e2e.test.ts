@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { podYaml, startAgent, type Agent } from '../support/agent.js';
+import { MINI_KUBELET_BIN, podYaml, startAgent, type Agent } from '../support/agent.js';
 import { REPO_DIR } from '../support/runtime.js';
 
 const MAX_FILES = 3;
@@ -23,9 +23,9 @@ after(async () => {
   await agent?.cleanup();
 });
 
-/** `mini-kubelet logs ARGS` from the sources; its exit code and stdout. */
+/** `mini-kubelet logs ARGS` as a user runs it (the bin on the build); its exit code and stdout. */
 async function logs(...args: string[]): Promise<{ code: number; stdout: string }> {
-  const argv = ['--import', 'tsx', path.join(REPO_DIR, 'src/cli/entry.ts'), 'logs', ...args, '--server', `http://127.0.0.1:${agent.port}`];
+  const argv = [MINI_KUBELET_BIN, 'logs', ...args, '--server', `http://127.0.0.1:${agent.port}`];
   try {
     const { stdout } = await promisify(execFile)(process.execPath, argv, { cwd: REPO_DIR, timeout: 60_000 });
     return { code: 0, stdout };

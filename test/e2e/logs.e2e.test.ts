@@ -2,11 +2,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { containerStatus, podYaml, startAgent, type Agent } from '../support/agent.js';
+import { containerStatus, MINI_KUBELET_BIN, podYaml, startAgent, type Agent } from '../support/agent.js';
 import { REPO_DIR } from '../support/runtime.js';
 
 let agent: Agent;
@@ -18,19 +18,9 @@ after(async () => {
   await agent?.cleanup();
 });
 
-/**
- * The command line as a user runs it: bin/mini-kubelet.js. The bin prefers dist/, so a dist/ older
- * than the logs sources (a stale `npm run build`) would test old code: then the sources run, as the
- * bin itself runs them when there is no build.
- */
+/** The command line as a user runs it: bin/mini-kubelet.js on the build. */
 function cliArgs(args: string[]): string[] {
-  const fresh = (built: string, source: string) =>
-    existsSync(path.join(REPO_DIR, built)) && statSync(path.join(REPO_DIR, built)).mtimeMs >= statSync(path.join(REPO_DIR, source)).mtimeMs;
-  const useBin =
-    !existsSync(path.join(REPO_DIR, 'dist/cli/entry.js')) ||
-    (fresh('dist/cli/logs-run.js', 'src/cli/logs-run.ts') && fresh('dist/logs/reader.js', 'src/logs/reader.ts'));
-  const entry = useBin ? [path.join(REPO_DIR, 'bin/mini-kubelet.js')] : ['--import', 'tsx', path.join(REPO_DIR, 'src/cli/entry.ts')];
-  return [...entry, 'logs', ...args, '--server', `http://127.0.0.1:${agent.port}`];
+  return [MINI_KUBELET_BIN, 'logs', ...args, '--server', `http://127.0.0.1:${agent.port}`];
 }
 
 /** Runs `mini-kubelet logs ARGS`; resolves with its exit code and output. */

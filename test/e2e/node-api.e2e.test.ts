@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { openChannel, type NodeApiConnection } from '../../src/cli/node-api-client.js';
 import { localClientCredentials, type PemPair } from '../../src/server/node-api/certs.js';
-import { containerStatus, podYaml, startAgent, type Agent } from '../support/agent.js';
+import { containerStatus, MINI_KUBELET_BIN, podYaml, startAgent, type Agent } from '../support/agent.js';
 import { REPO_DIR } from '../support/runtime.js';
 
 let agent: Agent;
@@ -64,7 +64,7 @@ function get(p: string, creds?: PemPair, method = 'GET'): Promise<{ status: numb
 /** The CLI as a user runs it. */
 async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   // The connection flags go right after the command: after "--" they would be the command's.
-  const argv = ['--import', 'tsx', path.join(REPO_DIR, 'src/cli/entry.ts'), args[0]!, '--server', conn.server, '--cert-dir', conn.certDir, ...args.slice(1)];
+  const argv = [MINI_KUBELET_BIN, args[0]!, '--server', conn.server, '--cert-dir', conn.certDir, ...args.slice(1)];
   return new Promise((resolve) => {
     const child = execFile(process.execPath, argv, { cwd: REPO_DIR, timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: typeof err?.code === 'number' ? err.code : err ? -1 : 0, stdout, stderr });
@@ -112,7 +112,7 @@ describe('node API (static pods, real containerd)', { concurrency: false }, () =
   it('mini-kubelet port-forward: an HTTP request reaches busybox-httpd', async () => {
     const { freePort } = await import('../support/agent.js');
     const local = await freePort();
-    const argv = ['--import', 'tsx', path.join(REPO_DIR, 'src/cli/entry.ts'), 'port-forward', 'web', `${local}:8080`, '--server', conn.server, '--cert-dir', conn.certDir];
+    const argv = [MINI_KUBELET_BIN, 'port-forward', 'web', `${local}:8080`, '--server', conn.server, '--cert-dir', conn.certDir];
     const child = spawn(process.execPath, argv, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
     let said = '';
     child.stdout!.on('data', (d) => (said += d));

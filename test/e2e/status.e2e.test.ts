@@ -25,7 +25,7 @@ const run = promisify(execFile);
 async function cli(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [path.join(REPO_DIR, 'bin/mini-kubelet.js'), 'get', 'pods', '--server', `http://127.0.0.1:${agent.port}`, ...args], {
     cwd: REPO_DIR,
-    // Generous: on a loaded machine starting node with tsx alone can take many seconds.
+    // Generous: on a loaded machine starting node alone can take many seconds.
     timeout: 120_000,
   });
   return stdout;

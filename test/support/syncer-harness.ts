@@ -14,6 +14,7 @@ import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
 import { StatusManager } from '../../src/status/manager.js';
 import { HostVolumeManager, type HostVolumeManagerOptions } from '../../src/volumes/manager.js';
 import { FakeCri } from './fake-cri.js';
+import { FakeMounter } from './fake-mounter.js';
 
 export const NODE = 'node-a';
 
@@ -68,7 +69,8 @@ export function makeHarness(opts: {
     clock,
     serializeImagePulls: true,
   });
-  const volumes = new HostVolumeManager(root, opts.volumes?.(clock));
+  // No real mounts in unit tests: secret and projected volumes would mount a tmpfs.
+  const volumes = new HostVolumeManager(root, { mounter: new FakeMounter(), ...opts.volumes?.(clock) });
   const syncer = new KubeletPodSyncer({
     cri,
     images,
