@@ -208,7 +208,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     clock,
     logger,
   });
-  const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
+  const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission, crashLoopBackOff });
 
   await kubelet.start();
   await cluster?.start();

@@ -26,8 +26,11 @@ export interface ProbeResultsView {
 
 /** Runs lifecycle hooks (kubelet: lifecycle.handlerRunner). Both resolve when the hook is done. */
 export interface LifecycleRunner {
-  /** Runs postStart; resolves to an error message when the hook failed, undefined when it succeeded. */
-  postStart(pod: V1Pod, container: V1Container, containerId: string): Promise<string | undefined>;
+  /**
+   * Runs postStart; resolves to an error message when the hook failed, undefined when it
+   * succeeded. `signal` is the sync's: a kill aborts it and so ends the hook.
+   */
+  postStart(pod: V1Pod, container: V1Container, containerId: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Runs preStop within at most gracePeriodSeconds; resolves when done or timed out. */
   preStop(pod: V1Pod, container: V1Container, instance: ContainerRef, gracePeriodSeconds: number): Promise<void>;
 }

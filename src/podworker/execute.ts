@@ -102,7 +102,7 @@ export async function executePodActions(
     if (!spec) continue;
     // kubelet doBackOff: each restart lengthens the next back-off, counted from the last exit.
     if (action.backOff) deps.crashLoopBackOff.next(action.backOff.key, action.backOff.eventTime);
-    const failure = await inStep(startStep(action), () => startContainer(pod, spec, action, sandbox, deps, images, pullSecrets.secrets));
+    const failure = await inStep(startStep(action), () => startContainer(pod, spec, action, sandbox, deps, images, pullSecrets.secrets, signal));
     result.changed = true;
     if (failure) {
       result.waiting.set(action.name, failure);

@@ -117,6 +117,8 @@ export class ImageManager {
         fieldPath,
       );
       backOff.reset(key);
+      // kubelet: EnsureImageExists collects expired pull back-offs after each successful pull.
+      backOff.gc();
       return { ok: true, imageRef: pulled?.id ?? imageRef, image: pulled };
     } catch (err) {
       backOff.next(key, clock());
@@ -124,6 +126,11 @@ export class ImageManager {
       recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${spec}": ${detail}`, fieldPath);
       return { ok: false, reason: 'ErrImagePull', message: `Failed to pull image "${spec}": ${detail}` };
     }
+  }
+
+  /** The pod was removed: its pull back-offs go with it. */
+  forgetPod(uid: string): void {
+    this.opts.backOff.forgetPod(uid);
   }
 
   /** CRI PullImage has no progress stream, so a long pull at least says it is still going. */

@@ -33,6 +33,7 @@ export async function startContainer(
   deps: ExecutorDeps,
   images?: ImageLookAhead,
   pullSecrets: readonly V1Secret[] = [],
+  signal?: AbortSignal,
 ): Promise<ContainerWaitingReason | undefined> {
   const { cri, recorder } = deps;
   const fieldPath = containerFieldPath(pod, spec.name);
@@ -95,7 +96,9 @@ export async function startContainer(
 
   // Step 5: postStart. A failing hook kills the container (kubelet: FailedPostStartHook).
   if (spec.lifecycle?.postStart && deps.lifecycle) {
-    const hookError = await deps.lifecycle.postStart(pod, spec, id);
+    const hookError = await deps.lifecycle.postStart(pod, spec, id, signal);
+    // Ended by a kill (the worker aborted the sync): that kill stops the container, no event here.
+    if (hookError && signal?.aborted) return { reason: 'PostStartHookError', message: hookError };
     if (hookError) {
       // The event says only that it failed, so that secrets in a hook's output never leak into
       // events; the full text goes to the container's waiting message (kubelet: startContainer).
