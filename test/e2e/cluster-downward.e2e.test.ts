@@ -4,8 +4,11 @@
 // would be, and read from inside the container. Skipped, with one line saying why, when no
 // kube-apiserver is found (MINI_KUBELET_K8S_BIN).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../../src/runtime/labels.js';
 import { fileScope, isRunning, joinAgent, readPod } from '../support/cluster-agent.js';
+import { MINI_KUBELET_BIN } from '../support/agent.js';
 import { clusterTest } from '../support/cluster.js';
 import { exec } from '../support/in-pod.js';
 
@@ -18,7 +21,7 @@ function quantity(q: string): number {
   return Number(m[1]) * ({ Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as 'Ki'] ?? 1);
 }
 
-clusterTest('downward API and DNS of a scheduled API pod: hostIP, nodeName, serviceAccountName, node allocatable as unset limits, cluster DNS', async (cluster, t) => {
+clusterTest('downward API and DNS of a scheduled API pod: hostIP, nodeName, serviceAccountName, node allocatable as unset limits, cluster DNS; its CRI calls in `mini-kubelet trace`', async (cluster, t) => {
   const scope = fileScope();
   t.after(() => scope.run());
   const ns = await cluster.namespace(t, 'e2e-down');
@@ -76,4 +79,11 @@ clusterTest('downward API and DNS of a scheduled API pod: hostIP, nodeName, serv
   const search = lines.find((l) => l.startsWith('search '))!.split(' ').slice(1);
   assert.deepEqual(search.slice(0, 3), [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local']);
   assert.ok(lines.some((l) => l.startsWith('options') && l.includes('ndots:5')), resolv);
+
+  // The learner's view works for an API pod too: `trace` shows the calls that made it.
+  const { stdout } = await promisify(execFile)(process.execPath, [MINI_KUBELET_BIN, 'trace', 'down', '-n', ns, '-o', 'json',
+    '--server', `http://127.0.0.1:${agent.port}`], { timeout: 60_000 });
+  const calls = (JSON.parse(stdout) as { items: Array<{ call: string }> }).items.map((x) => x.call);
+  for (const m of ['RunPodSandbox', 'CreateContainer', 'StartContainer']) assert.ok(calls.includes(m), `${m} in ${calls.join(', ')}`);
+  assert.ok(calls.indexOf('RunPodSandbox') < calls.indexOf('StartContainer'));
 });
