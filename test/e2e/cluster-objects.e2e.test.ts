@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../../src/runtime/labels.js';
 import { startAgent, type Agent } from '../support/agent.js';
+import { runningContainer } from '../support/cluster-agent.js';
 import { clusterTest, type Cluster } from '../support/cluster.js';
 import { exec } from '../support/in-pod.js';
 
@@ -31,12 +31,6 @@ async function joinedAgent(cluster: Cluster, t: TestContext, name: string, extra
   return agent;
 }
 
-function runningContainer(agent: Agent, pod: V1Pod, container = 'main'): Promise<string> {
-  return agent.waitFor(`${pod.metadata!.name}/${container} running`, async () => {
-    const cs = await agent.cri.listContainers({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid!, [CONTAINER_NAME_LABEL]: container } });
-    return cs.find((c) => c.state === 'CONTAINER_RUNNING')?.id;
-  }, WAIT);
-}
 
 /** The container's waiting state as the API shows it. */
 async function apiWaiting(cluster: Cluster, ns: string, name: string) {

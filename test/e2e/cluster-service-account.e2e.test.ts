@@ -12,9 +12,9 @@ import { AuthenticationV1Api, type V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createClusterVolumes } from '../../src/cli/run-cluster-volumes.js';
 import { createKubeClient } from '../../src/kubeclient/client.js';
-import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../../src/runtime/labels.js';
 import { HostVolumeManager } from '../../src/volumes/manager.js';
 import { startAgent, type Agent } from '../support/agent.js';
+import { runningContainer } from '../support/cluster-agent.js';
 import { clusterTest, uniqueName, type Cluster } from '../support/cluster.js';
 import { exec } from '../support/in-pod.js';
 import { SERVICE_ACCOUNT_MOUNT } from '../support/kube-api-access.js';
@@ -121,13 +121,6 @@ async function joinedAgent(cluster: Cluster, t: TestContext, name: string): Prom
   return agent;
 }
 
-/** The id of the API pod's running container. */
-function runningContainer(agent: Agent, pod: V1Pod, container = 'main'): Promise<string> {
-  return agent.waitFor(`${pod.metadata!.name}/${container} running`, async () => {
-    const cs = await agent.cri.listContainers({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid!, [CONTAINER_NAME_LABEL]: container } });
-    return cs.find((c) => c.state === 'CONTAINER_RUNNING')?.id;
-  }, WAIT);
-}
 
 clusterTest('an API pod on the agent\'s node runs with its service-account volume: a valid token bound to it, the cluster CA, the namespace, written through ..data', async (cluster, t) => {
   const ns = await namespace(cluster, t);

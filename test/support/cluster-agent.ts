@@ -2,7 +2,7 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { POD_UID_LABEL } from '../../src/runtime/labels.js';
+import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../../src/runtime/labels.js';
 import { startAgent, type Agent } from './agent.js';
 import type { Cluster } from './cluster.js';
 
@@ -119,4 +119,12 @@ export function percentile(xs: number[], p: number): number {
   const i = (s.length - 1) * (p / 100);
   const lo = Math.floor(i);
   return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (i - lo);
+}
+
+/** The id of an API pod's running container, once the agent has started it. */
+export function runningContainer(agent: Agent, pod: V1Pod, container = 'main', timeoutMs = 120_000): Promise<string> {
+  return agent.waitFor(`${pod.metadata!.name}/${container} running`, async () => {
+    const cs = await agent.cri.listContainers({ labelSelector: { [POD_UID_LABEL]: pod.metadata!.uid!, [CONTAINER_NAME_LABEL]: container } });
+    return cs.find((c) => c.state === 'CONTAINER_RUNNING')?.id;
+  }, timeoutMs);
 }
