@@ -17,6 +17,7 @@ import type { PodWorkers } from './podworker/workers.js';
 import { RUNTIME_ERROR_REASON } from './podworker/sync-pod.js';
 import { POD_TERMINATION_GRACE_PERIOD_ANNOTATION } from './runtime/labels.js';
 import type { ObservedPod } from './runtime/types.js';
+import { needToReconcilePodReadiness } from './status/conditions.js';
 import type { StatusManager } from './status/manager.js';
 import type { PodViewSource } from './server/types.js';
 
@@ -45,6 +46,8 @@ export interface KubeletParts {
   podDirs?: { cleanup(isKnown: (uid: string) => boolean): Promise<unknown> };
   /** What pods are admitted against (admission/); absent: every pod is admitted. */
   admissionNode?: AdmissionNode;
+  /** The crash-loop back-off; housekeeping drops its expired entries (kubelet: backOff.GC). */
+  crashLoopBackOff?: { gc(): void };
   /** Unix ms. */
   clock?: () => number;
 }
@@ -96,6 +99,9 @@ export class Kubelet {
       this.cleanupOrphans();
       this.cleanupOrphanedPodDirs();
       this.checkRuntime();
+      // kubelet: HandlePodCleanups (housekeeping, once every source is ready) ends with
+      // backOff.GC(): crash-loop entries not updated for 2*max go.
+      if (this.sourcesReady) this.parts.crashLoopBackOff?.gc();
     }, this.parts.housekeepingPeriodMs ?? 2000);
   }
 
@@ -161,11 +167,19 @@ export class Kubelet {
       }
     } else if (update.op === 'UPDATE') {
       for (const pod of update.pods) if (!admission?.isRejected(pod.metadata!.uid!)) workers.updatePod(pod);
+    } else if (update.op === 'RECONCILE') {
+      // kubelet: HandlePodReconcile. Only the status changed (mostly our own status write seen back
+      // through the watch), and podConfig already holds it as the pod manager would. The worker
+      // syncs it only when a readiness gate's condition (set by a controller) changes what Ready
+      // must say, so the status is computed from the new conditions; anything else would sync every
+      // pod once more per status write. Only a syncing worker takes it: a pod being torn down must
+      // not be asked to start again.
+      for (const pod of update.pods) {
+        const uid = pod.metadata!.uid!;
+        if (workers.state(uid)?.kind !== 'syncing' || admission?.isRejected(uid)) continue;
+        if (needToReconcilePodReadiness(pod)) workers.updatePod(pod);
+      }
     }
-    // RECONCILE (only the status changed, e.g. our own status write seen back through the watch)
-    // is no work for a worker: kubelet HandlePodReconcile only updates the pod manager, which
-    // podConfig already is. Handing it on would sync every pod once more per status write, and
-    // would ask a pod being deleted to start again once torn down.
     this.notify();
   }
 

@@ -9,7 +9,8 @@ import { getPodQOS } from '../status/qos.js';
 import { asDate } from '../status/spec.js';
 import { isTerminalPhase } from '../status/types.js';
 import { admitPod } from './admit.js';
-import type { AdmissionNode } from './types.js';
+import { truncate } from '../bounded.js';
+import type { AdmissionNode, AdmitResult } from './types.js';
 
 export interface PodAdmissionOptions {
   node: AdmissionNode;
@@ -41,6 +42,19 @@ export function admissionOrder(pods: readonly V1Pod[], runtimeSince: (uid: strin
   return pods.map((p) => ({ p, t: createdAt(p) })).sort((a, b) => a.t - b.t).map((x) => x.p);
 }
 
+/**
+ * admitPod, and a throw (a field of a type no check foresaw) turned into this pod's rejection, as
+ * the kubelet rejects a pod whose admit handler errs (UnexpectedAdmissionError): the rest of the
+ * batch is admitted as usual.
+ */
+function safeAdmit(pod: V1Pod, active: readonly V1Pod[], node: AdmissionNode): AdmitResult {
+  try {
+    return admitPod(pod, active, node);
+  } catch (err) {
+    return { admit: false, reason: 'UnexpectedAdmissionError', message: truncate(`Allocate failed due to ${(err as Error)?.message ?? String(err)}, which is unexpected`) };
+  }
+}
+
 export class PodAdmission {
   private readonly admitted = new Set<string>();
   private readonly rejected = new Set<string>();
@@ -62,7 +76,7 @@ export class PodAdmission {
       // Only a pod whose worker is not tearing it down goes through admission; one that is will
       // start again (or not) when the teardown completes, as the kubelet leaves it to its worker.
       const kind = this.opts.workers.state(uid)?.kind;
-      const result = kind === 'terminating' || kind === 'terminated' ? undefined : admitPod(pod, active, this.opts.node);
+      const result = kind === 'terminating' || kind === 'terminated' ? undefined : safeAdmit(pod, active, this.opts.node);
       if (result && !result.admit) {
         this.reject(pod, result.reason, result.message);
         continue;

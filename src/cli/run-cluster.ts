@@ -7,7 +7,9 @@
 import type { Logger } from 'pino';
 import type { PodSource } from '../config/types.js';
 import type { KubeClient } from '../kubeclient/types.js';
+import { ServiceCache } from '../objects/services.js';
 import type { PodCache } from '../pleg/cache.js';
+import type { ClusterObjects } from '../podworker/cluster-objects.js';
 import type { PodWorkers } from '../podworker/workers.js';
 import type { StatusManager } from '../status/manager.js';
 import { createNodeCredentials, type NodeCredentials } from './cluster-credentials.js';
@@ -36,8 +38,10 @@ export interface ClusterMode {
   sources: PodSource[];
   /** Node, Lease, mirror pods, events (src/cli/cluster-node.ts). */
   node: NodeSide;
-  /** Tokens and ConfigMaps for projected volumes (the service-account volume); run.ts gives them to the volume manager. */
+  /** Tokens, ConfigMaps and Secrets for volumes; run.ts gives them to the volume manager. */
   volumeSources: VolumeClusterSources;
+  /** ConfigMaps, Secrets and services for container environments and image pulls; run.ts gives them to the pod workers. */
+  podObjects: ClusterObjects;
   /** Starts the parts that need the running agent. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -85,13 +89,19 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
     return mirror && isMirrorPodOf(mirror, staticPod) ? mirror : undefined;
   });
   pods.onMirrorPods(() => host.statusManager.mirrorPodsChanged());
-  // The service-account volume: tokens and ConfigMaps for projected volumes (run-cluster-volumes.ts).
+  // Volumes: tokens, and ConfigMaps and Secrets watched one by one (run-cluster-volumes.ts).
   const volumes = createClusterVolumes(client, host.logger);
+  // Container environments: the same ConfigMap and Secret managers, and every Service (the service
+  // links), listed at once so the first API pods need not wait for them.
+  const services = new ServiceCache(client.services, host.logger.child({ component: 'services' }));
+  services.start();
+  const podObjects: ClusterObjects = { configMaps: volumes.sources.configMaps, secrets: volumes.sources.secrets, services };
   return {
     client,
     sources,
     node,
     volumeSources: volumes.sources,
+    podObjects,
     start: async () => {
       volumes.start();
       await node.start();
@@ -100,6 +110,7 @@ export async function createClusterMode(o: RunOptions, host: ClusterHost): Promi
       node.stop();
       await pods.stop();
       volumes.stop();
+      services.stop();
       await credentials.stop();
       client.close();
     },

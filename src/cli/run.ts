@@ -144,6 +144,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
     lifecycle: new HookRunner({ cri: traced, recorder, logger }),
     sandboxRequests: new SandboxRequests(),
     trace: traces,
+    // In cluster mode: ConfigMaps, Secrets and services for the environment, pull secrets (built below).
+    cluster: () => cluster?.podObjects,
   });
   const workers = new PodWorkers({
     syncer,
@@ -206,7 +208,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     clock,
     logger,
   });
-  const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission });
+  const kubelet = new Kubelet({ sources, podConfig, workers, pleg, cache, statusManager, recorder, logger, gc, containerGCPeriodMs: o.containerGcPeriod, podDirs, admissionNode: node.admission, crashLoopBackOff });
 
   await kubelet.start();
   await cluster?.start();

@@ -10,7 +10,10 @@ import type { BackoffOptions } from '../kubeclient/backoff.js';
 import { Reflector } from '../kubeclient/reflector.js';
 import type { PodsClient } from '../kubeclient/types.js';
 import { API_SOURCE, CONFIG_MIRROR_ANNOTATION, CONFIG_SOURCE_ANNOTATION } from './annotations.js';
+import { joinBounded } from '../bounded.js';
+import { formatFieldError } from './field-errors.js';
 import { firstSeenStamper } from './first-seen.js';
+import { checkPodShape } from './shape.js';
 import type { Clock, ManifestError, PodSource, SourceLogger } from './types.js';
 
 export interface ApiServerSourceOptions {
@@ -53,6 +56,10 @@ export function apiPodProblem(pod: V1Pod): string | undefined {
   if (!Array.isArray(containers) || containers.length === 0) return 'spec.containers must be a non-empty list';
   const all = [...containers, ...(Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [])];
   if (all.some((c) => typeof c?.name !== 'string' || !c.name)) return 'every container needs a name';
+  // The field types the file path checks (`ports: {}` would throw in admission, in the middle of
+  // a batch): an API server that validates never sends such a pod, an API that does not could.
+  const typeErrs = checkPodShape(pod);
+  if (typeErrs.length > 0) return joinBounded(typeErrs.slice(0, 5).map(formatFieldError));
   return undefined;
 }
 

@@ -59,7 +59,13 @@ export const POD_SHAPE: Shape = f({
     hostNetwork: 'bool', hostPID: 'bool', hostIPC: 'bool', shareProcessNamespace: 'bool',
     hostname: 'string', subdomain: 'string', schedulerName: 'string', priority: 'int',
     terminationGracePeriodSeconds: 'int', activeDeadlineSeconds: 'int', enableServiceLinks: 'bool',
-    securityContext: 'object', tolerations: list('object'), nodeSelector: map('string'),
+    // The pod-level fields admission and the sandbox read (sysctls: admitSysctls).
+    securityContext: f({
+      runAsUser: 'int', runAsGroup: 'int', runAsNonRoot: 'bool', fsGroup: 'int', supplementalGroups: list('int'),
+      sysctls: list(f({ name: 'string', value: 'string' })),
+    }),
+    tolerations: list('object'), nodeSelector: map('string'), affinity: 'object', overhead: map('quantity'),
+    os: f({ name: 'string' }),
   }),
   status: 'object',
 });

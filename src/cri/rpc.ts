@@ -29,12 +29,15 @@ type UnaryMethod = (
  * `timeoutMs` from now. Failed calls are not retried: the kubelet's remote runtime does not retry
  * either, and the next call re-dials the socket by itself, so one failure never poisons the client.
  */
-export function unary<Res>(ctx: RpcContext, method: string, request: object, timeoutMs: number): Promise<Res> {
+export function unary<Res>(ctx: RpcContext, method: string, request: object, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
   const fn = (ctx.client as unknown as Record<string, UnaryMethod | undefined>)[method];
   if (typeof fn !== 'function') return Promise.reject(new Error(`the CRI proto has no RPC ${method}`));
   const started = Date.now();
   return new Promise<Res>((resolvePromise, reject) => {
+    let cancel: (() => void) | undefined;
     const done = (err: unknown, response?: unknown) => {
+      // The signal may outlive the call (a pod worker's): leave no listener behind.
+      if (cancel) signal?.removeEventListener('abort', cancel);
       const ms = Date.now() - started;
       if (err) {
         const e = fromGrpcError(err, method);
@@ -48,7 +51,13 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
       ctx.observer?.(method, ms, false);
     };
     try {
-      fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);
+      const call = fn.call(ctx.client, request, { deadline: started + timeoutMs }, done);
+      // An aborted signal cancels the call: grpc-js then answers CANCELLED through done.
+      if (signal?.aborted) call.cancel();
+      else if (signal) {
+        cancel = () => call.cancel();
+        signal.addEventListener('abort', cancel, { once: true });
+      }
     } catch (err) {
       // grpc-js throws synchronously on a closed client or a request it cannot serialize.
       done(err);

@@ -30,7 +30,7 @@ function required<T>(value: T | undefined, method: string, what: string): T {
 
 export function createRuntimeService(ctx: RpcContext): RuntimeService {
   const call = <Res>({ rpc, request }: CriRequest, opts: CallOptions | undefined, extraMs = 0) =>
-    unary<Res>(ctx, rpc, request, callTimeout(ctx, opts, extraMs));
+    unary<Res>(ctx, rpc, request, callTimeout(ctx, opts, extraMs), opts?.signal);
 
   return {
     version: (opts) => call<VersionResponse>(R.version(), opts),

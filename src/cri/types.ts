@@ -310,6 +310,8 @@ export interface FilesystemUsage {
 /** Per-call options. timeoutMs overrides the client's default deadline (--runtime-request-timeout). */
 export interface CallOptions {
   timeoutMs?: number;
+  /** Cancels the call (gRPC CANCELLED), as the kubelet's cancelled context does. */
+  signal?: AbortSignal;
 }
 
 /** The CRI RuntimeService, one method per RPC. The client knows nothing of Pods. */

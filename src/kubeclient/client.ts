@@ -7,7 +7,7 @@
 import {
   AuthenticationV1Api, AuthorizationV1Api, CertificatesV1Api, CoordinationV1Api, CoreV1Api, createConfiguration, KubeConfig, PatchStrategy, ServerConfiguration,
   setHeaderOptions, type Configuration, type Middleware, type V1CertificateSigningRequest,
-  type V1ConfigMap, type V1Node, type V1Pod, type V1Secret,
+  type V1ConfigMap, type V1Node, type V1Pod, type V1Secret, type V1Service,
 } from '@kubernetes/client-node';
 import type https from 'node:https';
 import { ClientCredentials, type ClientCertificate, type ServerMaterial } from './credentials.js';
@@ -173,10 +173,18 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
     },
     configMaps: {
       get: (namespace, name) => call(() => core.readNamespacedConfigMap({ namespace, name })),
+      list: (namespace, q) => call(async () => {
+        const l = await core.listNamespacedConfigMap({ namespace, fieldSelector: q.fieldSelector });
+        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      }),
       watch: watch<V1ConfigMap>('/api/v1', 'configmaps', 'V1ConfigMap'),
     },
     secrets: {
       get: (namespace, name) => call(() => core.readNamespacedSecret({ namespace, name })),
+      list: (namespace, q) => call(async () => {
+        const l = await core.listNamespacedSecret({ namespace, fieldSelector: q.fieldSelector });
+        return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
+      }),
       watch: watch<V1Secret>('/api/v1', 'secrets', 'V1Secret'),
     },
     services: {
@@ -184,6 +192,7 @@ export async function createKubeClient(o: KubeClientOptions): Promise<RotatingKu
         const l = namespace ? await core.listNamespacedService({ namespace }) : await core.listServiceForAllNamespaces();
         return { items: l.items, resourceVersion: l.metadata?.resourceVersion ?? '' };
       }),
+      watch: watch<V1Service>('/api/v1', 'services', 'V1Service'),
     },
     certificateSigningRequests: {
       create: (body) => call(() => certificates.createCertificateSigningRequest({ body })),

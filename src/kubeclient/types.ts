@@ -88,16 +88,22 @@ export interface ServiceAccountsClient {
   createToken(namespace: string, serviceAccountName: string, request: AuthenticationV1TokenRequest): Promise<AuthenticationV1TokenRequest>;
 }
 
-/** One object at a time: the Node authorizer allows a node only the objects its pods reference. */
+/**
+ * One object at a time: the Node authorizer allows a node only the objects its pods reference,
+ * by name (a list or watch only with the field selector metadata.name=<name>, in its namespace).
+ */
 export interface ConfigMapsClient extends Watchable<V1ConfigMap> {
   get(namespace: string, name: string): Promise<V1ConfigMap>;
+  list(namespace: string, opts: { fieldSelector: string }): Promise<ListResult<V1ConfigMap>>;
 }
 
 export interface SecretsClient extends Watchable<V1Secret> {
   get(namespace: string, name: string): Promise<V1Secret>;
+  list(namespace: string, opts: { fieldSelector: string }): Promise<ListResult<V1Secret>>;
 }
 
-export interface ServicesClient {
+/** Services of every namespace (the Node authorizer lets a node list and watch them all): the service links of the environment. */
+export interface ServicesClient extends Watchable<V1Service> {
   list(namespace?: string): Promise<ListResult<V1Service>>;
 }
 

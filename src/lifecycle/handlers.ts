@@ -26,11 +26,14 @@ export class HookRunner implements LifecycleRunner {
     this.clock = opts.clock ?? realClock;
   }
 
-  /** Runs postStart; the kubelet gives it no deadline. Resolves to the failure message, if any. */
-  async postStart(pod: V1Pod, container: V1Container, containerId: string): Promise<string | undefined> {
+  /**
+   * Runs postStart; the kubelet gives it no deadline, but it runs in the sync's context, which a
+   * pod kill cancels (podWorkers' cancelFn): `signal` ends it then. Resolves to the failure message, if any.
+   */
+  async postStart(pod: V1Pod, container: V1Container, containerId: string, signal?: AbortSignal): Promise<string | undefined> {
     const handler = container.lifecycle?.postStart;
     if (!handler) return undefined;
-    return this.run(pod, container, containerId, undefined, handler, new AbortController().signal);
+    return this.run(pod, container, containerId, undefined, handler, signal ?? new AbortController().signal);
   }
 
   /**
@@ -75,7 +78,9 @@ export class HookRunner implements LifecycleRunner {
       const command = handler.exec.command ?? [];
       try {
         // No exec timeout (the kubelet passes 0); preStop's call is bounded by the grace period.
-        const res = await this.opts.cri.execSync(containerId, command, 0, boundSeconds === undefined ? undefined : { timeoutMs: boundSeconds * 1000 });
+        // The signal cancels the call (a kill, or preStop past its grace period).
+        const bound = boundSeconds === undefined ? {} : { timeoutMs: boundSeconds * 1000 };
+        const res = await this.opts.cri.execSync(containerId, command, 0, { ...bound, signal });
         if (res.exitCode === 0) return undefined;
         const output = Buffer.concat([res.stdout, res.stderr]).toString('utf8');
         const err = `command '${command.join(' ')}' exited with ${res.exitCode}: ${res.stderr.toString('utf8')}`;

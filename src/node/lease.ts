@@ -87,11 +87,13 @@ export class NodeLeaseController {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    const fresh = await this.newLease(undefined).catch((err: Error) => {
-      this.o.logger.debug({ lease: this.o.nodeName, err: err.message }, 'not creating the node lease yet: the Node is not known');
-      return undefined;
-    });
-    if (!fresh) return { created: false };
+    const fresh = this.newLease(undefined);
+    try {
+      await this.setNodeOwner(fresh);
+    } catch (err) {
+      this.o.logger.debug({ lease: this.o.nodeName, err: (err as Error).message }, 'not creating the node lease yet: the Node is not known');
+      return { created: false };
+    }
     return { lease: await this.o.leases.create(fresh), created: true };
   }
 
@@ -99,7 +101,9 @@ export class NodeLeaseController {
   private async retryUpdateLease(base: V1Lease): Promise<boolean> {
     let current: V1Lease | undefined = base;
     for (let i = 0; i < MAX_UPDATE_RETRIES && current && !this.stopped; i++) {
-      const next = await this.newLease(current).catch(() => this.renewed(current!));
+      const next = this.newLease(current);
+      // An owner that cannot be set now is tried again at the next renewal; the renewal goes on.
+      await this.setNodeOwner(next).catch(() => undefined);
       try {
         this.latestLease = await this.o.leases.update(next);
         return true;
@@ -111,22 +115,34 @@ export class NodeLeaseController {
     return false;
   }
 
-  /** newLease: a copy of `base` (or a fresh Lease held by this node) with renewTime now and the Node as owner once known. */
-  private async newLease(base: V1Lease | undefined): Promise<V1Lease> {
-    const lease = base
-      ? this.renewed(base)
-      : this.renewed({
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.o.nodeName, namespace: NODE_LEASE_NAMESPACE },
-        spec: { holderIdentity: this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds },
-      });
-    // SetNodeOwnerFunc: tried at every renewal until it succeeds.
-    if (!lease.metadata?.ownerReferences?.length) {
-      const uid = await this.o.nodeUID();
-      lease.metadata!.ownerReferences = [{ apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid }];
-    }
+  /**
+   * newLease: a copy of `base` (or a fresh Lease held by this node) with renewTime now. Departure:
+   * the copy is held by this node for --node-lease-duration-seconds again, so that a Lease someone
+   * else rewrote is taken back (the lease controller keeps whatever holder and duration it finds).
+   */
+  private newLease(base: V1Lease | undefined): V1Lease {
+    const lease = this.renewed(base ?? {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.o.nodeName, namespace: NODE_LEASE_NAMESPACE },
+    });
+    lease.spec = { ...lease.spec, holderIdentity: this.o.nodeName, leaseDurationSeconds: this.o.leaseDurationSeconds };
     return lease;
+  }
+
+  /**
+   * SetNodeOwnerFunc: the Node as owner; rejects while the Node is not known. Departure: an owner
+   * reference to an older Node of this name (deleted, then registered again) follows the new UID,
+   * where the kubelet sets one only when there is none; the garbage collector deletes a Lease
+   * whose owner is gone, so the stale reference would cost the node its heartbeat once more.
+   */
+  private async setNodeOwner(lease: V1Lease): Promise<void> {
+    const refs = lease.metadata!.ownerReferences ?? [];
+    const owner = refs.find((r) => r.kind === 'Node' && r.name === this.o.nodeName);
+    if (refs.length > 0 && !owner) return;
+    const uid = await this.o.nodeUID();
+    if (owner?.uid === uid) return;
+    lease.metadata!.ownerReferences = [...refs.filter((r) => r !== owner), { apiVersion: 'v1', kind: 'Node', name: this.o.nodeName, uid }];
   }
 
   /** A copy with renewTime now. MicroTime: the API parses it with exactly six fraction digits. */

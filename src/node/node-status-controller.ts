@@ -2,6 +2,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Periodic, sleep, type Clock } from '../clock.js';
+import { isNotFound } from '../kubeclient/errors.js';
 import type { NodesClient } from '../kubeclient/types.js';
 import { nodeStatusHasChanged, nodeStatusPatch } from './node-status-patch.js';
 import { tryRegisterWithAPIServer } from './registration.js';
@@ -77,10 +78,23 @@ export class NodeStatusController {
     return run;
   }
 
-  /** kubelet syncNodeStatus. */
+  /**
+   * kubelet syncNodeStatus. One departure: a Node that is gone (every status try answered 404:
+   * deleted by an admin, or lost with etcd's data) is registered again at once, the way
+   * kubernetes/kubernetes#123535 proposed; the kubelet v1.28 keeps failing until it is restarted
+   * (kubernetes/kubernetes#71398). Its pods keep running meanwhile, and the pod garbage collector
+   * removes pods bound to a missing Node only after a 40 s quarantine, so coming back at once
+   * keeps them.
+   */
   syncNodeStatus(): Promise<void> {
     return this.exclusive(async () => {
       if (this.o.registerNode) await this.registerWithAPIServer();
+      if (this.stopped) return;
+      const gone = await this.updateNodeStatus();
+      if (!gone || !this.o.registerNode || this.stopped) return;
+      this.o.logger.info({ node: this.o.nodeName }, 'Node not found in the API server: registering it again');
+      this.registrationCompleted = false;
+      await this.registerWithAPIServer();
       if (!this.stopped) await this.updateNodeStatus();
     });
   }
@@ -104,22 +118,30 @@ export class NodeStatusController {
     }
   }
 
-  /** kubelet updateNodeStatus: up to nodeStatusUpdateRetry tries. */
-  private async updateNodeStatus(): Promise<void> {
-    for (let i = 0; i < NODE_STATUS_UPDATE_RETRY && !this.stopped; i++) {
+  /** kubelet updateNodeStatus: up to nodeStatusUpdateRetry tries. Resolves true when every try found no Node (404). */
+  private async updateNodeStatus(): Promise<boolean> {
+    let notFound = 0;
+    let tries = 0;
+    for (; tries < NODE_STATUS_UPDATE_RETRY && !this.stopped; tries++) {
       try {
         await this.tryUpdateNodeStatus();
-        return;
+        return false;
       } catch (err) {
+        if (isNotFound(err)) notFound++;
         this.o.logger.error({ node: this.o.nodeName, err: (err as Error).message }, 'Error updating node status, will retry');
       }
     }
     if (!this.stopped) this.o.logger.error({ node: this.o.nodeName }, 'Unable to update node status: update node status exceeds retry count');
+    return tries > 0 && notFound === tries;
   }
 
   /** kubelet tryUpdateNodeStatus: read the Node, compute its status, patch when changed or when the report period has passed. */
   private async tryUpdateNodeStatus(): Promise<void> {
-    const original = await this.o.nodes.get(this.o.nodeName);
+    const original = await this.o.nodes.get(this.o.nodeName).catch((err: unknown) => {
+      // kubelet GetNode (its lister) no longer has it: no mirror pod or Lease is owned by the old UID.
+      if (isNotFound(err)) this.latest = undefined;
+      throw err;
+    });
     this.seen(original);
     const { node, changed } = await this.updateNode(original);
     if (!changed && this.o.clock.now() - this.lastStatusReportTime < this.o.reportFrequencyMs) return;

@@ -1,16 +1,23 @@
-// The objects the node's pods reference, registered by pod over an ObjectStore (the kubelet's cacheBasedManager).
+// The objects the node's pods reference, registered by pod over a store that counts references (the kubelet's cacheBasedManager).
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ObjectStore } from './object-store.js';
 import type { ObjectManager } from './types.js';
 
-type Versioned = { metadata?: { resourceVersion?: string } };
+/**
+ * The kubelet's manager.Store: objects counted by the pods that reference them. object-cache.ts
+ * watches each one (the default, "Watch" strategy); object-store.ts re-reads it after a TTL ("Cache").
+ */
+export interface ObjectSource<T> {
+  addReference(namespace: string, name: string): void;
+  deleteReference(namespace: string, name: string): void;
+  get(namespace: string, name: string): Promise<T>;
+}
 
-export class CacheBasedManager<T extends Versioned> implements ObjectManager<T> {
+export class CacheBasedManager<T> implements ObjectManager<T> {
   /** By pod UID: the spec last registered, whose references are counted in the store. */
   private readonly registered = new Map<string, V1Pod>();
 
   constructor(
-    private readonly store: ObjectStore<T>,
+    private readonly store: ObjectSource<T>,
     /** getReferencedObjects: the names the pod refers to, in its own namespace. */
     private readonly referenced: (pod: V1Pod) => Set<string>,
   ) {}

@@ -1,8 +1,10 @@
-// ConfigMaps for the node's pods, read with the node's credentials and cached for a minute (the kubelet's NewCachingConfigMapManager).
+// ConfigMaps for the node's pods, read with the node's credentials: watched one by one (the kubelet's default NewWatchingConfigMapManager) or cached for a minute (NewCachingConfigMapManager).
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { isNotFound, KubeApiError } from '../kubeclient/errors.js';
+import type { ReflectorLogger } from '../kubeclient/reflector.js';
 import type { ConfigMapsClient } from '../kubeclient/types.js';
 import { CacheBasedManager } from './cache-based-manager.js';
+import { ObjectCache, type ObjectCacheOptions } from './object-cache.js';
 import { ObjectStore } from './object-store.js';
 import { configMapNames } from './references.js';
 import type { ObjectManager } from './types.js';
@@ -16,6 +18,7 @@ export interface ConfigMapManagerOptions {
   ttlMs?: number;
 }
 
+/** The "Cache" strategy: each object read again once its answer is a TTL old. */
 export function newCachingConfigMapManager(client: Pick<ConfigMapsClient, 'get'>, o: ConfigMapManagerOptions = {}): ObjectManager<V1ConfigMap> {
   const getObject = async (namespace: string, name: string): Promise<V1ConfigMap> => {
     try {
@@ -29,4 +32,19 @@ export function newCachingConfigMapManager(client: Pick<ConfigMapsClient, 'get'>
   };
   const store = new ObjectStore<V1ConfigMap>({ getObject, clock: o.clock ?? Date.now, ttlMs: o.ttlMs ?? CONFIGMAP_TTL_MS });
   return new CacheBasedManager(store, configMapNames);
+}
+
+/** A manager whose objects can be stopped watching all at once (the agent's shutdown). */
+export interface WatchingManager<T> extends ObjectManager<T> {
+  cache: ObjectCache<T & object>;
+}
+
+/** The "Watch" strategy (the kubelet's default): one watch per referenced ConfigMap. */
+export function newWatchingConfigMapManager(
+  client: Pick<ConfigMapsClient, 'list' | 'watch'>,
+  logger: ReflectorLogger,
+  o: Partial<ObjectCacheOptions<V1ConfigMap>> = {},
+): WatchingManager<V1ConfigMap> {
+  const cache = new ObjectCache<V1ConfigMap>({ resource: 'configmap', client, logger, ...o });
+  return Object.assign(new CacheBasedManager(cache, configMapNames), { cache });
 }

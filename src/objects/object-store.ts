@@ -5,6 +5,7 @@
 // answer. While the API server cannot be reached, the last answer stands, so running pods keep
 // their files; only an object never read before fails.
 import { isNotFound } from '../kubeclient/errors.js';
+import type { ObjectSource } from './cache-based-manager.js';
 
 type Versioned = { metadata?: { resourceVersion?: string } };
 
@@ -42,7 +43,7 @@ function isOlder(next: Versioned | undefined, prev: Versioned | undefined): bool
   }
 }
 
-export class ObjectStore<T extends Versioned> {
+export class ObjectStore<T extends Versioned> implements ObjectSource<T> {
   private readonly items = new Map<string, Item<T>>();
 
   constructor(private readonly opts: ObjectStoreOptions<T>) {}

@@ -50,8 +50,8 @@ class DryLifecycle implements LifecycleRunner {
   constructor(private readonly cri: DryRunCri, recorder: EventRecorder) {
     this.runner = new HookRunner({ cri, recorder, logger: { info: () => {}, warn: () => {} } });
   }
-  async postStart(pod: V1Pod, container: V1Container, containerId: string): Promise<string | undefined> {
-    if (container.lifecycle?.postStart?.exec) return this.runner.postStart(pod, container, containerId);
+  async postStart(pod: V1Pod, container: V1Container, containerId: string, signal?: AbortSignal): Promise<string | undefined> {
+    if (container.lifecycle?.postStart?.exec) return this.runner.postStart(pod, container, containerId, signal);
     this.noteHook('postStart', container);
     return undefined;
   }

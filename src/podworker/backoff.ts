@@ -82,6 +82,17 @@ export class BackOff {
     }
   }
 
+  /**
+   * Drops every entry of one pod (both key forms below carry its UID): a removed pod's entries
+   * would otherwise wait for gc(), 2*max after their last update.
+   */
+  forgetPod(uid: string): void {
+    if (!uid) return;
+    for (const key of this.#entries.keys()) {
+      if (key.startsWith(`${uid}_`) || key.includes(`_${uid}_`)) this.#entries.delete(key);
+    }
+  }
+
   /** Number of live entries (for metrics and tests). */
   get size(): number {
     return this.#entries.size;

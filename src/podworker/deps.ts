@@ -11,6 +11,7 @@ import type { PodCgroups } from '../node/cgroups-fs.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerRef } from '../runtime/types.js';
 import type { SandboxRequests } from './sandbox-requests.js';
+import type { ClusterObjects } from './cluster-objects.js';
 export type { ContainerRef };
 
 /** What the prober knows, read by the planner (unhealthy → kill) and the status (ready, started). */
@@ -25,8 +26,11 @@ export interface ProbeResultsView {
 
 /** Runs lifecycle hooks (kubelet: lifecycle.handlerRunner). Both resolve when the hook is done. */
 export interface LifecycleRunner {
-  /** Runs postStart; resolves to an error message when the hook failed, undefined when it succeeded. */
-  postStart(pod: V1Pod, container: V1Container, containerId: string): Promise<string | undefined>;
+  /**
+   * Runs postStart; resolves to an error message when the hook failed, undefined when it
+   * succeeded. `signal` is the sync's: a kill aborts it and so ends the hook.
+   */
+  postStart(pod: V1Pod, container: V1Container, containerId: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Runs preStop within at most gracePeriodSeconds; resolves when done or timed out. */
   preStop(pod: V1Pod, container: V1Container, instance: ContainerRef, gracePeriodSeconds: number): Promise<void>;
 }
@@ -54,4 +58,10 @@ export interface ExecutorDeps {
   sandboxRequests: SandboxRequests;
   /** Lifecycle hooks; absent: hooks are not run. */
   lifecycle?: LifecycleRunner;
+  /**
+   * Cluster mode: ConfigMaps, Secrets and services for the environment, pull secrets for image
+   * pulls. Asked at each use (run.ts builds the cluster parts after the workers); absent or
+   * undefined in static mode.
+   */
+  cluster?: () => ClusterObjects | undefined;
 }

@@ -9,6 +9,7 @@ import { containerFieldPath } from '../events/recorder.js';
 import { POD_UID_LABEL } from '../runtime/labels.js';
 import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
 import type { ContainerKind, ContainerToStart, PodActions } from './actions.js';
+import { failedPullSecretsMessage, readPullSecrets } from './cluster-objects.js';
 import type { ExecutorDeps } from './deps.js';
 import { probeKillGracePeriod } from '../prober/timing.js';
 import { killContainer, killPod } from './kill.js';
@@ -89,6 +90,11 @@ export async function executePodActions(
     return result;
   }
 
+  // kubelet: SyncPod reads the pod's pull secrets once (getPullSecretsForPod), after the pod's
+  // registration with the secret manager (setUpPod); one it cannot read is reported, not fatal.
+  const pullSecrets = await readPullSecrets(pod, deps.cluster?.());
+  if (pullSecrets.failed.length) deps.recorder.event(pod, 'Warning', 'FailedToRetrieveImagePullSecret', failedPullSecretsMessage(pullSecrets.failed));
+
   // Step 3: containers, in plan order.
   for (const action of actions.containersToStart) {
     if (signal.aborted) break;
@@ -96,7 +102,7 @@ export async function executePodActions(
     if (!spec) continue;
     // kubelet doBackOff: each restart lengthens the next back-off, counted from the last exit.
     if (action.backOff) deps.crashLoopBackOff.next(action.backOff.key, action.backOff.eventTime);
-    const failure = await inStep(startStep(action), () => startContainer(pod, spec, action, sandbox, deps, images));
+    const failure = await inStep(startStep(action), () => startContainer(pod, spec, action, sandbox, deps, images, pullSecrets.secrets, signal));
     result.changed = true;
     if (failure) {
       result.waiting.set(action.name, failure);

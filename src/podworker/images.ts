@@ -1,11 +1,12 @@
 // Makes sure a container's image is on the node, following imagePullPolicy, with per-image back-off (the kubelet's images.EnsureImageExists).
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { CriRuntime, Image, PodSandboxConfig } from '../cri/types.js';
 import { containerFieldPath, type EventRecorder } from '../events/recorder.js';
 import { bindCause } from '../trace/cause.js';
 import { imagePullKey, type BackOff } from './backoff.js';
+import { makeDockerKeyring, normalizedRepository } from './keyring.js';
 
 export type EnsureImageResult =
   | { ok: true; imageRef: string; image: Image | undefined }
@@ -61,7 +62,14 @@ export class ImageManager {
     return out;
   }
 
-  async ensureImageExists(pod: V1Pod, container: V1Container, sandboxConfig?: PodSandboxConfig, lookAhead?: ImageLookAhead): Promise<EnsureImageResult> {
+  /** pullSecrets: the pod's image pull secrets that could be read (getPullSecretsForPod), for a pull. */
+  async ensureImageExists(
+    pod: V1Pod,
+    container: V1Container,
+    sandboxConfig?: PodSandboxConfig,
+    lookAhead?: ImageLookAhead,
+    pullSecrets: readonly V1Secret[] = [],
+  ): Promise<EnsureImageResult> {
     const { cri, recorder, backOff, clock } = this.opts;
     const fieldPath = containerFieldPath(pod, container.name);
     const spec = container.image?.trim() ?? '';
@@ -96,7 +104,7 @@ export class ImageManager {
       // Bound to this pod's cause: a queued pull is started by the pull before it, another pod's.
       const { imageRef, startedAt } = await this.pulls.add(bindCause(async () => {
         const startedAt = clock();
-        return { imageRef: await this.pullWithProgress(image, sandboxConfig), startedAt };
+        return { imageRef: await this.pullWithProgress(image, sandboxConfig, pullSecrets), startedAt };
       })) as { imageRef: string; startedAt: number };
       const done = clock();
       const pulled = await cri.imageStatus({ image });
@@ -109,6 +117,8 @@ export class ImageManager {
         fieldPath,
       );
       backOff.reset(key);
+      // kubelet: EnsureImageExists collects expired pull back-offs after each successful pull.
+      backOff.gc();
       return { ok: true, imageRef: pulled?.id ?? imageRef, image: pulled };
     } catch (err) {
       backOff.next(key, clock());
@@ -118,8 +128,13 @@ export class ImageManager {
     }
   }
 
+  /** The pod was removed: its pull back-offs go with it. */
+  forgetPod(uid: string): void {
+    this.opts.backOff.forgetPod(uid);
+  }
+
   /** CRI PullImage has no progress stream, so a long pull at least says it is still going. */
-  private async pullWithProgress(image: string, sandboxConfig?: PodSandboxConfig): Promise<string> {
+  private async pullWithProgress(image: string, sandboxConfig: PodSandboxConfig | undefined, pullSecrets: readonly V1Secret[]): Promise<string> {
     const started = this.opts.clock();
     const every = this.opts.progressEveryMs ?? 10_000;
     const timer = setInterval(() => {
@@ -127,10 +142,30 @@ export class ImageManager {
     }, every);
     timer.unref?.();
     try {
-      return await this.opts.cri.pullImage({ image }, undefined, sandboxConfig);
+      return await this.pullWithCredentials(image, sandboxConfig, pullSecrets);
     } finally {
       clearInterval(timer);
     }
+  }
+
+  /**
+   * kuberuntime PullImage: without credentials for the image's registry, one anonymous pull;
+   * else each matching credential in turn until one pulls. All failing, the errors together
+   * (utilerrors.NewAggregate: one message as is, several as "[a, b]", repeats once).
+   */
+  private async pullWithCredentials(image: string, sandboxConfig: PodSandboxConfig | undefined, pullSecrets: readonly V1Secret[]): Promise<string> {
+    const creds = pullSecrets.length ? makeDockerKeyring(pullSecrets).lookup(normalizedRepository(image)) : [];
+    if (creds.length === 0) return this.opts.cri.pullImage({ image }, undefined, sandboxConfig);
+    const errors: string[] = [];
+    for (const auth of creds) {
+      try {
+        return await this.opts.cri.pullImage({ image }, auth, sandboxConfig);
+      } catch (err) {
+        errors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    const distinct = [...new Set(errors)];
+    throw new Error(distinct.length === 1 ? distinct[0] : `[${distinct.join(', ')}]`);
   }
 }
 

@@ -1,11 +1,12 @@
 // Starts one container: image, mounts, config, CreateContainer (idempotently), StartContainer (the kubelet's startContainer).
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { ContainerConfig, Image, PodSandboxConfig } from '../cri/types.js';
 import { containerFieldPath } from '../events/recorder.js';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL, TERMINATION_MESSAGE_HOST_PATH_ANNOTATION } from '../runtime/labels.js';
 import type { ContainerWaitingReason } from '../runtime/types.js';
 import { VolumeError } from '../volumes/manager.js';
 import type { ContainerToStart } from './actions.js';
+import { readEnvObjects } from './cluster-objects.js';
 import type { ExecutorDeps } from './deps.js';
 import type { ImageLookAhead } from './images.js';
 import { ContainerConfigError, generateContainerConfig } from './translate/container-config.js';
@@ -20,7 +21,10 @@ export interface SandboxInfo {
   justCreated?: boolean;
 }
 
-/** Returns undefined when the container runs, or why it does not (the reasonCache entry). */
+/**
+ * Returns undefined when the container runs, or why it does not (the reasonCache entry).
+ * pullSecrets: the pod's image pull secrets, read once per sync (getPullSecretsForPod).
+ */
 export async function startContainer(
   pod: V1Pod,
   spec: V1Container,
@@ -28,6 +32,8 @@ export async function startContainer(
   sandbox: SandboxInfo,
   deps: ExecutorDeps,
   images?: ImageLookAhead,
+  pullSecrets: readonly V1Secret[] = [],
+  signal?: AbortSignal,
 ): Promise<ContainerWaitingReason | undefined> {
   const { cri, recorder } = deps;
   const fieldPath = containerFieldPath(pod, spec.name);
@@ -37,13 +43,15 @@ export async function startContainer(
   };
 
   // Step 1: the image (kubelet: EnsureImageExists).
-  const image = await deps.images.ensureImageExists(pod, spec, sandbox.config, images);
+  const image = await deps.images.ensureImageExists(pod, spec, sandbox.config, images, pullSecrets);
   if (!image.ok) return { reason: image.reason, message: image.message };
 
-  // Step 2: the container config, with mounts prepared on the host.
+  // Step 2: the container config, with mounts prepared on the host. In cluster mode the
+  // environment's ConfigMaps, Secrets and service links are read first (GenerateRunContainerOptions).
   let config: ContainerConfig;
   try {
-    const mounts = await deps.volumes.mountsFor(pod, spec, action.restartCount, sandbox.podIPs);
+    const envObjects = await readEnvObjects(pod, spec, deps.cluster?.());
+    const mounts = await deps.volumes.mountsFor(pod, spec, action.restartCount, sandbox.podIPs, envObjects);
     config = generateContainerConfig(pod, spec, action.kind, action.restartCount, {
       ...deps.containerOptions,
       podIP: sandbox.podIPs[0],
@@ -51,6 +59,8 @@ export async function startContainer(
       hostIP: deps.hostIP,
       mounts,
       nodeName: deps.sandboxOptions.nodeName,
+      ...envObjects,
+      onInvalidKeys: (message) => recorder.event(pod, 'Warning', 'InvalidEnvironmentVariableNames', message),
     });
     verifyRunAsNonRoot(pod, spec, image.image);
     const tm = deps.volumes.terminationMessageHostPath(pod, spec, action.restartCount);
@@ -86,7 +96,9 @@ export async function startContainer(
 
   // Step 5: postStart. A failing hook kills the container (kubelet: FailedPostStartHook).
   if (spec.lifecycle?.postStart && deps.lifecycle) {
-    const hookError = await deps.lifecycle.postStart(pod, spec, id);
+    const hookError = await deps.lifecycle.postStart(pod, spec, id, signal);
+    // Ended by a kill (the worker aborted the sync): that kill stops the container, no event here.
+    if (hookError && signal?.aborted) return { reason: 'PostStartHookError', message: hookError };
     if (hookError) {
       // The event says only that it failed, so that secrets in a hook's output never leak into
       // events; the full text goes to the container's waiting message (kubelet: startContainer).

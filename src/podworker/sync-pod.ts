@@ -96,10 +96,14 @@ export class KubeletPodSyncer implements PodSyncer {
       await this.updateStatus(pod, observed);
       return { terminal: true };
     }
+    const probes = this.opts.probes;
     const actions = computePodActions(pod, observed, {
       now: clock(),
       crashLoopBackOff: this.opts.crashLoopBackOff,
-      unhealthy: this.opts.probes?.unhealthy(uid),
+      unhealthy: probes?.unhealthy(uid),
+      // kubelet: computeInitContainerActions reads the startup results (startupManager.Get) so a
+      // sidecar's startup probe holds the next init container back. Without a prober, none does.
+      startupProbeSucceeded: probes ? succeeded(probes.started(uid)) : undefined,
     });
     if (actions.createSandbox || actions.killPod || actions.containersToStart.length || actions.containersToKill.length) {
       logger.debug({ uid, actions }, 'computePodActions');
@@ -173,6 +177,9 @@ export class KubeletPodSyncer implements PodSyncer {
     this.messages.delete(uid);
     this.deadlineExceeded.delete(uid);
     this.opts.sandboxRequests.forget(uid);
+    // The kubelet leaves them to backOff.GC; a removed pod's UID never runs again, so drop them now.
+    this.opts.crashLoopBackOff.forgetPod(uid);
+    this.opts.images.forgetPod(uid);
     this.syncCount.delete(uid);
     this.opts.trace?.forget(uid);
   }
@@ -216,6 +223,12 @@ export class KubeletPodSyncer implements PodSyncer {
       ready: this.opts.probes?.ready(uid),
       started: this.opts.probes?.started(uid),
     });
+    // A good sync means the runtime answered: no RuntimeError, whether it came from our previous
+    // status or from the API's copy of it (computePodStatus falls back to pod.status.reason).
+    if (status.reason === RUNTIME_ERROR_REASON) {
+      delete status.reason;
+      delete status.message;
+    }
     if (this.deadlineExceeded.has(uid)) {
       // kubelet: generateAPIPodStatus lets a PodSyncHandler's ShouldEvict override phase and reason.
       Object.assign(status, { phase: 'Failed', reason: DEADLINE_EXCEEDED_REASON, message: DEADLINE_EXCEEDED_MESSAGE });
@@ -225,7 +238,12 @@ export class KubeletPodSyncer implements PodSyncer {
   }
 }
 
-/** A successful sync clears the pod-level error an earlier failed one set. */
+/** The container ids whose startup probe has succeeded. */
+function succeeded(started: ReadonlyMap<string, boolean>): Set<string> {
+  return new Set([...started].filter(([, ok]) => ok).map(([id]) => id));
+}
+
+/** A successful sync clears the pod-level error an earlier failed one set (and lets the API's own reason show again). */
 function withoutRuntimeError(status: V1PodStatus | undefined): V1PodStatus | undefined {
   if (status?.reason !== RUNTIME_ERROR_REASON) return status;
   const { reason: _r, message: _m, ...rest } = status;

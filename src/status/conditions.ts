@@ -112,6 +112,20 @@ export function podReady(containersReadyCond: Condition, pod: V1Pod, conditions:
 }
 
 /**
+ * status.NeedToReconcilePodReadiness: the pod has readiness gates and the Ready condition its
+ * API status carries is not what its own conditions (a gate a controller set) now give.
+ */
+export function needToReconcilePodReadiness(pod: V1Pod): boolean {
+  if (!pod.spec?.readinessGates?.length) return false;
+  const status = pod.status ?? {};
+  const current = status.conditions?.find((c) => c.type === 'Ready');
+  if (!current) return false;
+  const statuses = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])];
+  const expected = podReady(containersReady(pod, statuses, (status.phase ?? 'Pending') as PodPhase), pod, status.conditions ?? []);
+  return current.status !== expected.status || (current.message ?? '') !== (expected.message ?? '');
+}
+
+/**
  * status_manager updateLastTransitionTime: a condition whose status did not change keeps the old
  * time; a new or flipped one gets now.
  */

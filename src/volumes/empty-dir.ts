@@ -50,7 +50,7 @@ export function tmpfsSizeBytes(pod: V1Pod, volume: V1Volume, nodeAllocatableMemo
   return size;
 }
 
-async function isTmpfsMount(dir: string, mounter: Mounter): Promise<boolean> {
+export async function isTmpfsMount(dir: string, mounter: Mounter): Promise<boolean> {
   const real = await realpath(dir).catch(() => undefined);
   if (!real) return false;
   return (await mounter.mountsUnder(real)).some((m) => m.mountPoint === real && m.fsType === 'tmpfs');
@@ -88,4 +88,17 @@ export async function setUpEmptyDir(pod: V1Pod, volume: V1Volume, ctx: EmptyDirC
   await mkdir(path.dirname(ready), { recursive: true });
   await writeFile(ready, '');
   return dir;
+}
+
+/**
+ * The memory-backed emptyDir the secret and projected plugins wrap (NewWrapperMounter with
+ * medium Memory): a tmpfs at the volume's own directory, sized as a Memory emptyDir without a
+ * sizeLimit, so secrets and tokens never touch the node's disk. Mounted once; a tmpfs already
+ * there is kept.
+ */
+export async function mountMemoryWrapper(pod: V1Pod, dir: string, mounter: Mounter, nodeAllocatableMemory?: number): Promise<void> {
+  await setupDir(dir);
+  if (await isTmpfsMount(dir, mounter)) return;
+  const size = tmpfsSizeBytes(pod, { name: 'wrapped', emptyDir: { medium: 'Memory' } }, nodeAllocatableMemory);
+  await mounter.mountTmpfs(dir, size === undefined ? [] : [`size=${size}`]);
 }

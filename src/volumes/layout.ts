@@ -9,6 +9,8 @@ import path from 'node:path';
 export const EMPTY_DIR_PLUGIN = 'kubernetes.io~empty-dir';
 export const DOWNWARD_API_PLUGIN = 'kubernetes.io~downward-api';
 export const PROJECTED_PLUGIN = 'kubernetes.io~projected';
+export const CONFIGMAP_PLUGIN = 'kubernetes.io~configmap';
+export const SECRET_PLUGIN = 'kubernetes.io~secret';
 
 export function podDir(rootDir: string, uid: string): string {
   return path.join(rootDir, 'pods', uid);

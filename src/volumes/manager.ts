@@ -5,14 +5,14 @@
 // in the background the volumes whose files follow the pod or the cluster (downwardAPI,
 // projected: a token refreshed), as the kubelet's reconciler does apart from its pod workers.
 // tearDownPod unmounts what the pod mounted (tmpfs) before removing <rootDir>/pods/<uid>, and
-// refuses to remove anything still mounted. In cluster mode, `cluster` supplies tokens and
-// ConfigMaps; without it those sources are refused, as static pods have no API server.
+// refuses to remove anything still mounted. In cluster mode, `cluster` supplies tokens,
+// ConfigMaps and Secrets; without it those sources are refused, as static pods have no API server.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { chmod, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Mount } from '../cri/types.js';
-import { makeEnvironmentVariables } from '../podworker/translate/env.js';
+import { makeEnvironmentVariables, type EnvSources } from '../podworker/translate/env.js';
 import { value } from '../podworker/translate/quantity.js';
 import type { VolumeClusterSources } from './cluster-sources.js';
 import type { DownwardAPISources } from './downward-api.js';
@@ -44,14 +44,18 @@ export interface VolumeManager {
   remountPod(pod: V1Pod, onFailure?: (message: string) => void): Promise<void>;
   /**
    * The CRI mounts for one container instance: its volumeMounts, the managed /etc/hosts (which
-   * needs the pod's IPs, known once the sandbox runs) and its termination-message file.
+   * needs the pod's IPs, known once the sandbox runs) and its termination-message file. `env`:
+   * the cluster objects the container's environment reads, for subPathExpr.
    */
-  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs?: string[]): Promise<Mount[]>;
+  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs?: string[], env?: ClusterEnv): Promise<Mount[]>;
   /** The host file mounted at the container's terminationMessagePath, if any. */
   terminationMessageHostPath(pod: V1Pod, container: V1Container, restartCount: number): string | undefined;
   /** Unmounts the pod's volumes and removes its directory. */
   tearDownPod(uid: string): Promise<void>;
 }
+
+/** What a container's environment read from the cluster (podworker/cluster-objects.ts). */
+export type ClusterEnv = Pick<EnvSources, 'configMaps' | 'secrets' | 'services'>;
 
 export interface HostVolumeManagerOptions {
   /** For the downward API (spec.nodeName) and subPathExpr. */
@@ -110,7 +114,11 @@ export class HostVolumeManager implements VolumeManager {
     this.clock = opts.clock ?? Date.now;
     const cluster = opts.cluster;
     this.cluster = typeof cluster === 'function' ? cluster : () => cluster;
-    this.files = new FileVolumes({ downward: this.downwardSources(), cluster: this.cluster, now: this.clock });
+    const memory = opts.allocatable?.memory;
+    this.files = new FileVolumes({
+      downward: this.downwardSources(), cluster: this.cluster, now: this.clock, mounter: this.mounter,
+      nodeAllocatableMemory: memory === undefined ? undefined : value(memory),
+    });
   }
 
   podDir(uid: string): string {
@@ -120,13 +128,14 @@ export class HostVolumeManager implements VolumeManager {
   /** WaitForAttachAndMount, reduced to set-up: every volume is tried, every failure reported. */
   async setUpPod(pod: V1Pod): Promise<void> {
     await mkdir(this.podDir(pod.metadata!.uid!), { recursive: true, mode: 0o750 });
-    // The kubelet's pod manager registers the pod's ConfigMaps with the manager before any read.
-    this.cluster()?.configMaps.registerPod(pod);
+    // The kubelet's pod manager registers the pod's ConfigMaps and Secrets (volumes, environment,
+    // pull secrets) with their managers before any read: each first reference starts its watch.
+    this.register(pod);
     await eachVolume(pod, (v) => this.setUpVolume(pod, v));
   }
 
   remountPod(pod: V1Pod, onFailure: (message: string) => void = () => {}): Promise<void> {
-    this.cluster()?.configMaps.registerPod(pod);
+    this.register(pod);
     const volumes = (pod.spec?.volumes ?? []).filter(requiresRemount).map((volume) => ({ volume, dir: this.mountable(pod, volume)!.hostPath }));
     return this.files.remount(pod, volumes, onFailure);
   }
@@ -150,8 +159,8 @@ export class HostVolumeManager implements VolumeManager {
     return out;
   }
 
-  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
-    return this.computeMounts(pod, container, restartCount, podIPs, {
+  mountsFor(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = [], env: ClusterEnv = {}): Promise<Mount[]> {
+    return this.computeMounts(pod, container, restartCount, podIPs, env, {
       subPath: prepareSubPath,
       hostsFile: (file) => makeHostsMount(file, pod, podIPs, this.opts),
       terminationLog: async (tm) => {
@@ -169,7 +178,7 @@ export class HostVolumeManager implements VolumeManager {
    * the hosts file and the termination log are not written.
    */
   describeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[] = []): Promise<Mount[]> {
-    return this.computeMounts(pod, container, restartCount, podIPs, {
+    return this.computeMounts(pod, container, restartCount, podIPs, {}, {
       subPath: async (volumePath, subPath) => {
         checkSubPath(subPath);
         return path.join(volumePath, subPath);
@@ -183,13 +192,13 @@ export class HostVolumeManager implements VolumeManager {
   }
 
   /** makeMounts: the volumeMounts, the managed /etc/hosts, the termination log; what touches the host is in `effects`. */
-  private async computeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[], effects: MountEffects): Promise<Mount[]> {
+  private async computeMounts(pod: V1Pod, container: V1Container, restartCount: number, podIPs: string[], env: ClusterEnv, effects: MountEffects): Promise<Mount[]> {
     const volumes = new Map<string, MountableVolume>();
     for (const v of pod.spec?.volumes ?? []) {
       const m = this.mountable(pod, v);
       if (m) volumes.set(v.name, m);
     }
-    const envs = () => makeEnvironmentVariables(pod, container, this.envSources(podIPs));
+    const envs = () => makeEnvironmentVariables(pod, container, { ...this.envSources(podIPs), ...env });
     const mounts = await makeVolumeMounts(container, volumes, { envs, subPath: effects.subPath });
     // makeMounts: the managed /etc/hosts, unless the container mounts its own or the pod has no IP yet.
     if (podIPs.length > 0 && !mounts.some((m) => m.containerPath === ETC_HOSTS)) {
@@ -217,7 +226,14 @@ export class HostVolumeManager implements VolumeManager {
       // The projected plugin's TearDownAt drops the pod's tokens; the pod manager unregisters it.
       this.cluster()?.tokens.deleteServiceAccountToken(uid);
       this.cluster()?.configMaps.unregisterPod(uid);
+      this.cluster()?.secrets.unregisterPod(uid);
     }
+  }
+
+  private register(pod: V1Pod): void {
+    const cluster = this.cluster();
+    cluster?.configMaps.registerPod(pod);
+    cluster?.secrets.registerPod(pod);
   }
 
   private async removePodDir(uid: string): Promise<void> {
@@ -275,6 +291,8 @@ export class HostVolumeManager implements VolumeManager {
     if (v.hostPath) return { hostPath: v.hostPath.path, readOnly: false };
     if (v.downwardAPI) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.DOWNWARD_API_PLUGIN, v.name), readOnly: true };
     if (v.projected) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.PROJECTED_PLUGIN, v.name), readOnly: true };
+    if (v.configMap) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.CONFIGMAP_PLUGIN, v.name), readOnly: true };
+    if (v.secret) return { hostPath: layout.volumeDir(this.rootDir, uid, layout.SECRET_PLUGIN, v.name), readOnly: true };
     return undefined;
   }
 

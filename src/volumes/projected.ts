@@ -1,15 +1,14 @@
-// projected volumes: downwardAPI, configMap and serviceAccountToken sources in one directory (the kubelet's projected collectData).
+// projected volumes: downwardAPI, configMap, secret and serviceAccountToken sources in one directory (the kubelet's projected collectData).
 //
 // This is what the API server's ServiceAccount admission gives every pod, as kube-api-access-*:
 // a token bound to the pod, the cluster's CA from the kube-root-ca.crt ConfigMap, and the
 // namespace. Static mode has no cluster to ask, so only downwardAPI sources are served there.
-import type { AuthenticationV1TokenRequest, V1ConfigMap, V1Pod, V1ProjectedVolumeSource, V1VolumeProjection } from '@kubernetes/client-node';
-import { isNotFound } from '../kubeclient/errors.js';
+import type { AuthenticationV1TokenRequest, V1Pod, V1ProjectedVolumeSource, V1VolumeProjection } from '@kubernetes/client-node';
 import type { FileProjection } from './atomic-writer.js';
 import type { VolumeClusterSources } from './cluster-sources.js';
-import { makeConfigMapPayload } from './configmap-payload.js';
 import { aggregate, DEFAULT_MODE, downwardAPIPayload, type DownwardAPISources } from './downward-api.js';
 import { VolumeError } from './errors.js';
+import { configMapFiles, secretFiles } from './object-volumes.js';
 
 export interface ProjectionContext {
   downward: DownwardAPISources;
@@ -64,17 +63,10 @@ async function sourcePayload(pod: V1Pod, s: V1VolumeProjection, i: number, defau
   const cluster = ctx.cluster!;
   const ns = pod.metadata?.namespace ?? '';
   if (s.configMap) {
-    const name = s.configMap.name ?? '';
-    const optional = s.configMap.optional === true;
-    let cm: V1ConfigMap;
-    try {
-      cm = await cluster.configMaps.getObject(ns, name);
-    } catch (err) {
-      // A missing optional ConfigMap is an empty one; anything else fails the volume.
-      if (!(isNotFound(err) && optional)) throw err;
-      cm = { metadata: { namespace: ns, name } };
-    }
-    return makeConfigMapPayload(s.configMap.items, cm, defaultMode, optional);
+    return configMapFiles(cluster, ns, { name: s.configMap.name ?? '', items: s.configMap.items, optional: s.configMap.optional === true }, defaultMode);
+  }
+  if (s.secret) {
+    return secretFiles(cluster, ns, { name: s.secret.name ?? '', items: s.secret.items, optional: s.secret.optional === true }, defaultMode);
   }
   if (s.serviceAccountToken) {
     const tp = s.serviceAccountToken;

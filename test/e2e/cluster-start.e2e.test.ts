@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCriClient } from '../../src/cri/client.js';
 import { ownershipSelector } from '../../src/runtime/labels.js';
-import { freePort } from '../support/agent.js';
+import { freePort, unmountUnder } from '../support/agent.js';
 import { clusterTest, uniqueName } from '../support/cluster.js';
 import { createDeployment, isRunning, kubectlOk, listPods, readPod } from '../support/cluster-agent.js';
 import { REPO_DIR } from '../support/runtime.js';
@@ -47,6 +47,7 @@ clusterTest('npm run start:cluster: the node Ready in kubectl get nodes, the exa
     cri.close();
     await cluster.core.deleteNode({ name: nodeName }).catch(() => undefined);
     for (const f of ['.crt', '.key', '.kubeconfig']) rmSync(path.join(cluster.dir, 'pki/nodes', nodeName + f), { force: true });
+    await unmountUnder(base);
     rmSync(base, { recursive: true, force: true });
   });
   const tail = () => `\nstdout: ${out.slice(-500)}\nstderr: ${err.slice(-3000)}`;

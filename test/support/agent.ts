@@ -1,13 +1,14 @@
 // Runs a real mini-kubelet process for e2e tests: temp dirs, a unique node name, its /pods view, and clean-up of what it made.
 import type { V1Pod } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCriClient, type CriClient } from '../../src/cri/client.js';
 import { ownershipSelector } from '../../src/runtime/labels.js';
+import { SystemMounter } from '../../src/volumes/mounter.js';
 import { ensureRuntime } from './runtime.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -205,11 +206,22 @@ export async function startAgent(opts: {
         await cri.removePodSandbox(sb.id).catch(() => undefined);
       }
       cri.close();
+      await unmountUnder(base);
       rmSync(base, { recursive: true, force: true });
     },
   };
   await launch();
   return agent;
+}
+
+/**
+ * Unmounts every mount under dir, deepest first: a killed (or Ctrl-C'd) agent leaves its pods'
+ * tmpfs volumes (Memory emptyDir, secret, projected) mounted, and rm would fail with EBUSY.
+ */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounter = new SystemMounter();
+  const mounts = await mounter.mountsUnder(realpathSync(dir)).catch(() => []);
+  for (const m of mounts.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) await mounter.unmount(m.mountPoint).catch(() => undefined);
 }
 
 /** The pod's container statuses by name. */

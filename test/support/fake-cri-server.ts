@@ -77,6 +77,7 @@ export class FakeCriServer {
   private server: grpc.Server | undefined;
   private readonly failures = new Map<string, { code: grpc.status; details: string; times: number }>();
   private readonly delays = new Map<string, { ms: number; times: number }>();
+  private readonly hangs: { method: string; match: (req: Req) => boolean; times: number }[] = [];
 
   constructor(private readonly opts: FakeCriServerOptions) {
     this.socketPath = opts.socketPath;
@@ -92,6 +93,14 @@ export class FakeCriServer {
   /** The next `times` calls of `method` answer only after `ms` (for deadline tests). */
   delayNext(method: string, ms: number, times = 1): void {
     this.delays.set(method, { ms, times });
+  }
+
+  /**
+   * The next `times` calls of `method` whose request `match`es are never answered (a hung
+   * runtime call): only the client's deadline ends them.
+   */
+  hangNext(method: string, match: (req: Req) => boolean = () => true, times = 1): void {
+    this.hangs.push({ method, match, times });
   }
 
   callsOf(method: string): LoggedCall[] {
@@ -144,6 +153,11 @@ export class FakeCriServer {
   }
 
   private async handle(method: string, handler: Handler, request: Req): Promise<object> {
+    const hang = this.hangs.find((h) => h.method === method && h.times > 0 && h.match(request));
+    if (hang) {
+      hang.times--;
+      return new Promise<never>(() => undefined);
+    }
     const delay = take(this.delays, method);
     if (delay) await new Promise((r) => setTimeout(r, delay.ms));
     const failure = take(this.failures, method);

@@ -224,7 +224,16 @@ export class FakeCri implements CriRuntime {
 
   async execSync(containerId: string, cmd: string[], timeoutSeconds: number, opts?: CallOptions): Promise<ExecSyncResult> {
     this.running('ExecSync', containerId);
-    return this.execHandler(containerId, cmd);
+    const result = Promise.resolve(this.execHandler(containerId, cmd));
+    const signal = opts?.signal;
+    if (!signal) return result;
+    // As a cancelled gRPC call: CANCELLED as soon as the signal aborts.
+    const cancelled = new Promise<never>((_, reject) => {
+      const fail = () => reject(criError(Status.CANCELLED, 'ExecSync', 'context canceled'));
+      if (signal.aborted) fail();
+      else signal.addEventListener('abort', fail, { once: true });
+    });
+    return Promise.race([result, cancelled]);
   }
 
   // The streaming RPCs only hand out a URL; the fake's URLs lead nowhere.

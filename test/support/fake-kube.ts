@@ -75,8 +75,10 @@ export class FakeResource<T extends Obj> {
     return o ? structuredClone(o) : undefined;
   }
 
-  list(fieldSelector?: string): ListResult<T> {
-    const items = [...this.objects.values()].filter((o) => matchesFields(o, fieldSelector)).map((o) => structuredClone(o));
+  list(fieldSelector?: string, namespace?: string): ListResult<T> {
+    const items = [...this.objects.values()]
+      .filter((o) => matchesFields(o, fieldSelector) && (namespace === undefined || o.metadata?.namespace === namespace))
+      .map((o) => structuredClone(o));
     return { items, resourceVersion: String(this.api.resourceVersion) };
   }
 
@@ -233,10 +235,12 @@ export class FakeKube {
       },
       configMaps: {
         get: (ns, n) => this.op('configmaps', 'get', `${ns}/${n}`, undefined, () => mustGet(this.configMaps, ns, n)) as never,
+        list: (ns, q) => this.op('configmaps', 'list', `${ns}?${q.fieldSelector}`, undefined, () => this.configMaps.list(q.fieldSelector, ns)) as never,
         watch: watchOf(this.configMaps) as never,
       },
       secrets: {
         get: (ns, n) => this.op('secrets', 'get', `${ns}/${n}`, undefined, () => mustGet(this.secrets, ns, n)) as never,
+        list: (ns, q) => this.op('secrets', 'list', `${ns}?${q.fieldSelector}`, undefined, () => this.secrets.list(q.fieldSelector, ns)) as never,
         watch: watchOf(this.secrets) as never,
       },
       services: {
@@ -244,6 +248,7 @@ export class FakeKube {
           const l = this.services.list();
           return ns ? { ...l, items: l.items.filter((s) => s.metadata?.namespace === ns) } : l;
         }) as never,
+        watch: watchOf(this.services) as never,
       },
       certificateSigningRequests: {
         create: (c) => this.op('certificatesigningrequests', 'create', c.metadata?.name, c, () => create(this.csrs, c as unknown as Obj)) as never,

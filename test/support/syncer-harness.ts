@@ -14,6 +14,7 @@ import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
 import { StatusManager } from '../../src/status/manager.js';
 import { HostVolumeManager, type HostVolumeManagerOptions } from '../../src/volumes/manager.js';
 import { FakeCri } from './fake-cri.js';
+import { FakeMounter } from './fake-mounter.js';
 
 export const NODE = 'node-a';
 
@@ -24,16 +25,20 @@ process.once('exit', () => tempRoots.forEach((d) => rmSync(d, { recursive: true,
 import type { CriRuntime } from '../../src/cri/types.js';
 import { recordCriCalls } from '../../src/trace/recording-cri.js';
 import type { TraceStore } from '../../src/trace/store.js';
+import type { LifecycleRunner, ProbeResultsView } from '../../src/podworker/deps.js';
 
 /**
  * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
  * `trace` records the calls the syncs make, as run.ts wires it.
  * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
+ * `probes` is the probe results store the syncer reads (src/prober/results.ts), `lifecycle` makes the hook runner.
  */
 export function makeHarness(opts: {
   intercept?: Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>;
   trace?: TraceStore;
   volumes?: (clock: () => number) => HostVolumeManagerOptions;
+  probes?: ProbeResultsView;
+  lifecycle?: (cri: CriRuntime) => LifecycleRunner;
 } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
@@ -55,15 +60,17 @@ export function makeHarness(opts: {
   const crashLoopBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
   const root = mkdtempSync(path.join(tmpdir(), 'mk-sync-'));
   tempRoots.push(root);
+  const imageBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
   const images = new ImageManager({
     cri,
-    backOff: new BackOff({ initialMs: 10_000, maxMs: 300_000, clock }),
+    backOff: imageBackOff,
     recorder,
     logger,
     clock,
     serializeImagePulls: true,
   });
-  const volumes = new HostVolumeManager(root, opts.volumes?.(clock));
+  // No real mounts in unit tests: secret and projected volumes would mount a tmpfs.
+  const volumes = new HostVolumeManager(root, { mounter: new FakeMounter(), ...opts.volumes?.(clock) });
   const syncer = new KubeletPodSyncer({
     cri,
     images,
@@ -79,6 +86,8 @@ export function makeHarness(opts: {
     statusManager,
     sandboxRequests: new SandboxRequests(),
     trace,
+    probes: opts.probes,
+    lifecycle: opts.lifecycle?.(cri),
   });
   const signal = new AbortController().signal;
   return {
@@ -90,6 +99,8 @@ export function makeHarness(opts: {
     syncer,
     volumes,
     root,
+    crashLoopBackOff,
+    imageBackOff,
     advance: (ms: number) => (now += ms),
     now: clock,
     sync: (pod: V1Pod) => syncer.syncPod(pod, signal),

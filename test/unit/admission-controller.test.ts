@@ -163,3 +163,16 @@ test('rejectedStatus keeps the pod’s QoS class', () => {
   assert.equal(rejectedStatus(pod('g', 1, { guaranteed: true }), 'UnexpectedAdmissionError', 'm').qosClass, 'Guaranteed');
   assert.deepEqual(rejectedStatus(pod('b', 1, { cpu: '1' }), 'NodeAffinity', 'why'), { phase: 'Failed', reason: 'NodeAffinity', message: 'Pod was rejected: why', qosClass: 'Burstable' });
 });
+
+test('admission: a pod whose fields throw in an admit handler is rejected (UnexpectedAdmissionError, bounded), and the rest of the batch is admitted', () => {
+  const h = harness();
+  const odd = pod('odd', 1);
+  // affinity is only checked to be an object: a list where admission walks terms throws there.
+  odd.spec!.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: 7 } } } as never;
+  assert.deepEqual(h.add([odd, pod('fine', 2)]), ['fine']);
+  const status = h.statusManager.getPodStatus('uid-odd')!;
+  assert.equal(status.phase, 'Failed');
+  assert.equal(status.reason, 'UnexpectedAdmissionError');
+  assert.match(status.message!, /^Pod was rejected: Allocate failed due to .+, which is unexpected$/);
+  assert.ok(status.message!.length <= 1100);
+});

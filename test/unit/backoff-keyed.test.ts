@@ -99,3 +99,20 @@ test('isInBackOffSinceUpdate: counts from the last next(), not from an event tim
   assert.equal(b.isInBackOffSinceUpdate('k', t + 9_999), true);
   assert.equal(b.isInBackOffSinceUpdate('k', t + 10_000), false);
 });
+
+test("forgetPod drops the crash-loop and image-pull entries of that pod's UID only", () => {
+  const { clock, b } = setup();
+  const pod = (uid: string): V1Pod => ({ metadata: { name: 'web', namespace: 'default', uid } });
+  const gone = pod('0f6c2a1e-aaaa-4bbb-8ccc-000000000001');
+  const kept = pod('0f6c2a1e-aaaa-4bbb-8ccc-000000000002');
+  for (const p of [gone, kept]) {
+    b.next(crashLoopKey(p, 'app', 'abc123'), clock.now);
+    b.next(imagePullKey(p, 'registry.local/a_b:1'), clock.now);
+  }
+  assert.equal(b.size, 4);
+  b.forgetPod(gone.metadata!.uid!);
+  assert.equal(b.size, 2);
+  assert.equal(b.get(crashLoopKey(kept, 'app', 'abc123')), 10_000);
+  assert.equal(b.get(imagePullKey(kept, 'registry.local/a_b:1')), 10_000);
+  assert.equal(b.get(crashLoopKey(gone, 'app', 'abc123')), 0);
+});

@@ -153,6 +153,19 @@ describe('CRI client over gRPC', () => {
     assert.ok(Date.now() - t < 1200, 'the client gave up at its deadline');
   });
 
+  it('an aborted signal cancels the call (a kill ends a hung postStart exec)', async () => {
+    server.fake.addImage('busybox:1.36');
+    const sandboxId = await client.runPodSandbox(sandboxConfig);
+    const containerId = await client.createContainer(sandboxId, containerConfig, sandboxConfig);
+    await client.startContainer(containerId);
+    server.delayNext('ExecSync', 3000);
+    const abort = new AbortController();
+    const t = Date.now();
+    setTimeout(() => abort.abort(), 100);
+    await assert.rejects(client.execSync(containerId, ['sleep', '3600'], 0, { signal: abort.signal }), (err: CriError) => err.code === Status.CANCELLED);
+    assert.ok(Date.now() - t < 1500, 'the call ended at the abort, not when the runtime answered');
+  });
+
   it('receives messages larger than gRPC’s 4 MiB default', async () => {
     server.fake.addImage('busybox:1.36');
     const sandboxId = await client.runPodSandbox(sandboxConfig);

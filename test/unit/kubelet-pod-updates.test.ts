@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { PodSource, SourceSnapshot } from '../../src/config/types.js';
 import { Kubelet, type KubeletParts } from '../../src/kubelet.js';
 import { PodConfig } from '../../src/podconfig/podconfig.js';
+import { BackOff } from '../../src/podworker/backoff.js';
 import { StatusManager } from '../../src/status/manager.js';
 
 const logger = pino({ level: 'silent' });
@@ -19,7 +20,7 @@ function apiPod(name: string, extra: Partial<NonNullable<V1Pod['metadata']>> = {
 }
 
 /** A Kubelet over recording stand-ins for its workers and runtime, fed by one source we drive. */
-async function harness() {
+async function harness(parts: Partial<KubeletParts> = {}) {
   const calls: string[] = [];
   const known = new Set<string>();
   const inRuntime = new Set<string>();
@@ -37,7 +38,7 @@ async function harness() {
     killPod: (p: V1Pod, reason: string) => { known.add(p.metadata!.uid!); calls.push(`kill ${p.metadata!.name} ${reason}`); },
     isKnown: (uid: string) => known.has(uid),
     wake: () => {},
-    state: () => undefined,
+    state: (uid: string) => (known.has(uid) ? { kind: 'syncing' } : undefined),
     uids: () => [...known],
     stop: async () => {},
   };
@@ -51,6 +52,7 @@ async function harness() {
     recorder: { event: () => {}, forget: () => {} },
     logger,
     housekeepingPeriodMs: 60_000,
+    ...parts,
   } as unknown as KubeletParts);
   await kubelet.start();
   return { kubelet, calls, known, inRuntime, push: (pods: V1Pod[]) => push(pods) };
@@ -73,6 +75,28 @@ describe('Kubelet: pod updates from the API', () => {
     assert.deepEqual(h.calls, ['update web', 'update web'], 'the ADD and the label change only');
   });
 
+  it('a status-only change that flips a readiness gate syncs the pod (HandlePodReconcile, NeedToReconcilePodReadiness)', async (t) => {
+    const h = await harness();
+    t.after(() => h.kubelet.stop());
+    const gated = (conditions: Array<{ type: string; status: string; message?: string }>): V1Pod => {
+      const p = apiPod('gated', {}, 'Running');
+      p.spec!.readinessGates = [{ conditionType: 'example.com/lb' }];
+      p.status!.containerStatuses = [{ name: 'app', image: 'busybox', imageID: '', ready: true, restartCount: 0, state: { running: {} } }];
+      p.status!.conditions = conditions;
+      return p;
+    };
+    const notReady = { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: 'corresponding condition of pod readiness gate "example.com/lb" does not exist.' };
+    const containersReady = { type: 'ContainersReady', status: 'True' };
+    h.push([gated([notReady, containersReady])]);
+    assert.deepEqual(h.calls, ['update gated']);
+    // Our own status write coming back: Ready already says what the gates say, nothing to do.
+    h.push([gated([notReady, containersReady, { type: 'PodScheduled', status: 'True' }])]);
+    assert.deepEqual(h.calls, ['update gated']);
+    // A controller sets the gate's condition: Ready must be recomputed, so the worker gets the pod.
+    h.push([gated([notReady, containersReady, { type: 'example.com/lb', status: 'True' }])]);
+    assert.deepEqual(h.calls, ['update gated', 'update gated']);
+  });
+
   it('a graceful delete kills the pod; the object going away afterwards kills nothing again', async (t) => {
     const h = await harness();
     t.after(() => h.kubelet.stop());
@@ -93,5 +117,20 @@ describe('Kubelet: pod updates from the API', () => {
     h.inRuntime.add('uid-web');
     h.push([]);
     assert.deepEqual(h.calls, ['update web', 'kill web deleted']);
+  });
+
+  it('housekeeping drops expired crash-loop back-off entries (HandlePodCleanups: backOff.GC)', async (t) => {
+    let now = 1_000_000;
+    const crashLoopBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock: () => now });
+    crashLoopBackOff.next('web_default_uid-web_app_1', now);
+    now += 600_000;
+    crashLoopBackOff.next('fresh_default_uid-fresh_app_1', now);
+    now += 1;
+    const h = await harness({ crashLoopBackOff, housekeepingPeriodMs: 5 });
+    t.after(() => h.kubelet.stop());
+    const deadline = Date.now() + 2000;
+    while (crashLoopBackOff.size > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(crashLoopBackOff.size, 1, 'the entry last updated more than 2*max ago is gone, the fresh one kept');
+    assert.equal(crashLoopBackOff.get('fresh_default_uid-fresh_app_1'), 10_000);
   });
 });

@@ -96,4 +96,42 @@ describe('NodeLeaseController (component-helpers lease controller)', () => {
     assert.equal(kube.callsOf('leases', 'get').length, 7);
     lease.stop();
   });
+
+  it('taken over by an admin (another holder, another duration): renewed as the node\'s again, for its own duration', async () => {
+    const { clock, lease, stored, kube } = setup();
+    lease.start();
+    await clock.advance(1);
+    const other = stored()!;
+    other.spec = { ...other.spec, holderIdentity: 'intruder', leaseDurationSeconds: 1 };
+    kube.leases.put(other as never, 'MODIFIED');
+    await clock.advance(10_500);
+    assert.equal(stored()!.spec?.holderIdentity, 'n1');
+    assert.equal(stored()!.spec?.leaseDurationSeconds, 40);
+    lease.stop();
+  });
+
+  it('the Node registered again under a new UID: the owner reference follows it at the next renewal', async () => {
+    const { clock, lease, stored, setUID } = setup();
+    lease.start();
+    await clock.advance(1);
+    setUID('node-uid-2');
+    await clock.advance(10_500);
+    assert.deepEqual(stored()!.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'node-uid-2' }]);
+    lease.stop();
+  });
+
+  it('while the Node is not known, renewals go on with the owner they have; other owners are left alone', async () => {
+    const { clock, lease, stored, kube, setUID } = setup();
+    lease.start();
+    await clock.advance(1);
+    const l = stored()!;
+    l.metadata!.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'cm' }];
+    kube.leases.put(l as never, 'MODIFIED');
+    setUID(undefined as never);
+    const before = new Date(stored()!.spec!.renewTime as unknown as string).getTime();
+    await clock.advance(10_500);
+    assert.ok(new Date(stored()!.spec!.renewTime as unknown as string).getTime() > before, 'renewed');
+    assert.deepEqual(stored()!.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'cm' }]);
+    lease.stop();
+  });
 });

@@ -170,4 +170,43 @@ describe('NodeStatusController: status (kubelet tryUpdateNodeStatus)', () => {
     assert.equal(patches(kube), fastPatches, 'the fast path stops once Ready');
     controller.stop();
   });
+
+  it('the Node deleted while the agent runs: registered again in the same period, with a new UID', async () => {
+    const { clock, kube, controller, stored, readyOf } = await registered();
+    const oldUid = stored()!.metadata!.uid;
+    kube.nodes.remove(undefined, 'n1');
+    const creates = kube.callsOf('nodes', 'create').length;
+    await clock.advance(10_500);
+    for (let i = 0; i < 4; i++) await flush();
+    const node = stored();
+    assert.ok(node, 'registered again');
+    assert.notEqual(node.metadata?.uid, oldUid);
+    assert.equal(kube.callsOf('nodes', 'create').length, creates + 1);
+    assert.equal(readyOf(node)?.status, 'True', 'with its full status');
+    assert.equal(controller.node()?.metadata?.uid, node.metadata?.uid);
+    controller.stop();
+  });
+
+  it('a Node that fails for another reason than 404 is not registered again', async () => {
+    const { clock, kube, controller } = await registered();
+    const creates = kube.callsOf('nodes', 'create').length;
+    for (let i = 0; i < 5; i++) kube.failNext('nodes', 'get', new KubeApiError(503, 'ServiceUnavailable', 'etcd is away'));
+    await clock.advance(10_500);
+    assert.equal(kube.callsOf('nodes', 'create').length, creates);
+    assert.ok(controller.node(), 'the Node is still known');
+    controller.stop();
+  });
+
+  it('--register-node=false: a deleted Node is not made again, and its old UID is forgotten (no mirror pod or Lease is owned by it)', async () => {
+    const { clock, kube, controller, stored } = setup({ registerNode: false });
+    kube.nodes.put({ metadata: { name: 'n1' } });
+    controller.start();
+    await clock.advance(10_500);
+    kube.nodes.remove(undefined, 'n1');
+    await clock.advance(20_500);
+    assert.equal(stored(), undefined);
+    assert.equal(controller.node(), undefined);
+    assert.equal(kube.callsOf('nodes', 'create').length, 0);
+    controller.stop();
+  });
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { newCachingConfigMapManager } from '../../src/objects/configmaps.js';
+import { newWatchingSecretManager } from '../../src/objects/secrets.js';
 import { TokenManager } from '../../src/token/token-manager.js';
 import { FakeKube } from '../support/fake-kube.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
@@ -21,7 +23,11 @@ function setup(expirationSeconds = 600) {
         await gate;
         return client.serviceAccounts.createToken(...a);
       } };
-      return { clock, cluster: { tokens: new TokenManager({ client: serviceAccounts, clock, random: () => 0 }), configMaps: newCachingConfigMapManager(client.configMaps, { clock }) } };
+      return { clock, cluster: {
+        tokens: new TokenManager({ client: serviceAccounts, clock, random: () => 0 }),
+        configMaps: newCachingConfigMapManager(client.configMaps, { clock }),
+        secrets: newWatchingSecretManager(client.secrets, pino({ level: 'silent' })),
+      } };
     },
   });
   const hold = () => {

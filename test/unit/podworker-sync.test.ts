@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
 import { criError } from '../../src/cri/errors.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { HookRunner } from '../../src/lifecycle/handlers.js';
+import { ProbeResults } from '../../src/prober/results.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 
 const running = (h: ReturnType<typeof makeHarness>) => [...h.cri.containers.values()].filter((c) => c.status.state === 'CONTAINER_RUNNING');
@@ -51,6 +56,45 @@ describe('KubeletPodSyncer.syncPod', () => {
     await h.pleg.relist();
     await h.sync(p);
     assert.deepEqual(started(), ['init-1', 'init-2', 'app']);
+  });
+
+  it("a sidecar's startup probe holds the next init container back until it succeeds (the prober's results reach the planner)", async () => {
+    const probes = new ProbeResults();
+    const h = makeHarness({ probes });
+    h.cri.addImage('busybox:1.36');
+    const p = pod('sidecar-startup', {
+      initContainers: [
+        { name: 'proxy', image: 'busybox:1.36', restartPolicy: 'Always', startupProbe: { exec: { command: ['true'] } } },
+        { name: 'init-2', image: 'busybox:1.36' },
+      ],
+    });
+    const started = () => [...h.cri.containers.values()].map((c) => c.config.metadata.name);
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy']);
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy'], 'no startup result yet: init-2 waits');
+    const proxy = [...h.cri.containers.values()][0]!;
+    probes.set(p.metadata!.uid!, 'Startup', proxy.status.id, 'proxy', 'Unknown');
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy'], 'startup not succeeded: init-2 still waits');
+    probes.set(p.metadata!.uid!, 'Startup', proxy.status.id, 'proxy', 'Success');
+    await h.sync(p);
+    assert.deepEqual(started(), ['proxy', 'init-2'], 'startup succeeded: init-2 starts');
+  });
+
+  it("a readiness gate's condition on the pod it is given turns Ready True (the worker syncs the reconciled pod)", async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('gated', { readinessGates: [{ conditionType: 'example.com/lb' }] });
+    await h.sync(p);
+    const before = h.status(p)!.conditions!.find((c) => c.type === 'Ready')!;
+    assert.equal(before.status, 'False');
+    assert.equal(before.reason, 'ReadinessGatesNotReady');
+    const reconciled = { ...p, status: { ...h.status(p)!, conditions: [...h.status(p)!.conditions!, { type: 'example.com/lb', status: 'True' }] } };
+    await h.sync(reconciled);
+    const after = h.status(p)!.conditions!;
+    assert.equal(after.find((c) => c.type === 'Ready')!.status, 'True');
+    assert.equal(after.find((c) => c.type === 'example.com/lb')?.status, 'True', 'the gate condition is kept in the status');
   });
 
   it('restartPolicy Always: the first restart is immediate, the second waits in CrashLoopBackOff', async () => {
@@ -252,6 +296,28 @@ describe('KubeletPodSyncer termination', () => {
     assert.equal(h.cache.get(p.metadata!.uid!), undefined);
   });
 
+  it("removing a pod drops its crash-loop and image-pull back-off entries", async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const p = pod('backoffs', {
+      containers: [
+        { name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent' },
+        { name: 'side', image: 'busybox:nope', imagePullPolicy: 'IfNotPresent' },
+      ],
+    });
+    await h.sync(p);
+    h.advance(1000);
+    h.cri.exitContainer(running(h)[0]!.status.id, 1);
+    await h.pleg.relist();
+    await h.sync(p);
+    assert.equal(h.crashLoopBackOff.size, 1, 'the restart recorded a crash-loop entry');
+    assert.equal(h.imageBackOff.size, 1, 'the failed pull recorded a pull back-off entry');
+    await h.syncer.syncTerminatingPod(p, 2, 'deleted');
+    await h.syncer.syncTerminatedPod(p, 'deleted');
+    assert.equal(h.crashLoopBackOff.size, 0);
+    assert.equal(h.imageBackOff.size, 0);
+  });
+
   it('an API pod deleted before its container ever started ends Failed, never Pending (TerminatePod)', async () => {
     const h = makeHarness();
     const p = pod('api-bye'); // its image is not there: the container stays waiting
@@ -297,6 +363,72 @@ describe('KubeletPodSyncer when the runtime fails', () => {
     const good = h.status(p)!;
     assert.equal(good.reason, undefined);
     assert.equal(good.phase, 'Running');
+  });
+});
+
+describe('KubeletPodSyncer and a RuntimeError in the API copy', () => {
+  it("a good sync clears a RuntimeError the API pod's status still carries (our earlier write seen back)", async () => {
+    const h = makeHarness();
+    h.cri.addImage('busybox:1.36');
+    const stale = { phase: 'Running', reason: 'RuntimeError', message: 'cannot sync pod with the container runtime: connection refused' };
+    // The agent restarted: it has no status of its own yet, only the API's.
+    const fresh = { ...pod('api-stale'), status: stale };
+    await h.sync(fresh);
+    assert.equal(h.status(fresh)!.phase, 'Running');
+    assert.equal(h.status(fresh)!.reason, undefined);
+    assert.equal(h.status(fresh)!.message, undefined);
+    // The manager's own status is clean, but the pod the worker holds still says RuntimeError.
+    h.advance(1000);
+    await h.sync(fresh);
+    assert.equal(h.status(fresh)!.reason, undefined);
+    assert.equal(h.status(fresh)!.message, undefined);
+  });
+});
+
+describe('KubeletPodSyncer and a hung postStart hook', () => {
+  /** Settles with 'hung' when the sync has not ended this long after the abort. */
+  const endsAfterAbort = async (sync: Promise<unknown>, abort: AbortController, ms = 3000) => {
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    let timer!: NodeJS.Timeout;
+    const hung = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms)));
+    const first = await Promise.race([sync.then(() => 'ended' as const, () => 'ended' as const), hung]);
+    clearTimeout(timer);
+    return first;
+  };
+
+  it('an httpGet postStart that never answers ends when the worker aborts the sync (a kill), and the container is not killed by the sync', async (t) => {
+    // A server that takes the request and never answers.
+    const held: http.ServerResponse[] = [];
+    const server = http.createServer((_req, res) => void held.push(res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => {
+      for (const res of held) res.destroy();
+      server.close();
+    });
+    const port = (server.address() as AddressInfo).port;
+    const recorder = { event: () => {} };
+    const h = makeHarness({ lifecycle: (cri) => new HookRunner({ cri, recorder, logger: pino({ level: 'silent' }) }) });
+    h.cri.addImage('busybox:1.36');
+    const p = pod('hook-hang', {
+      containers: [{ name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { httpGet: { host: '127.0.0.1', port, path: '/hang' } } } }],
+    });
+    const abort = new AbortController();
+    const sync = h.syncer.syncPod(p, abort.signal);
+    assert.equal(await endsAfterAbort(sync, abort), 'ended', 'the kill ended the hook and the sync');
+    assert.ok(!h.cri.calls.some((c) => c.method === 'stopContainer'), 'left to the kill: the sync does not stop the container itself');
+  });
+
+  it('an exec postStart that never returns ends when the worker aborts the sync', async () => {
+    const recorder = { event: () => {} };
+    const h = makeHarness({ lifecycle: (cri) => new HookRunner({ cri, recorder, logger: pino({ level: 'silent' }) }) });
+    h.cri.addImage('busybox:1.36');
+    h.cri.onExec(() => new Promise(() => {}));
+    const p = pod('exec-hang', {
+      containers: [{ name: 'app', image: 'busybox:1.36', imagePullPolicy: 'IfNotPresent', lifecycle: { postStart: { exec: { command: ['sleep', '3600'] } } } }],
+    });
+    const abort = new AbortController();
+    assert.equal(await endsAfterAbort(h.syncer.syncPod(p, abort.signal), abort), 'ended');
   });
 });
 

@@ -83,7 +83,7 @@ for (const c of cases) {
 
 const errors: { name: string; env: V1EnvVar[]; container?: Partial<V1Container>; src?: EnvSources; message: RegExp }[] = [
   { name: 'a ConfigMap without an API server', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }], message: /couldn't get configMap prod\/cm, no API server client configured/ },
-  { name: 'a missing ConfigMap', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }], src: { ...src, configMaps: new Map() }, message: /configmaps "cm" not found/ },
+  { name: 'a missing ConfigMap', env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }], src: { ...src, configMaps: new Map() }, message: /^configmap "cm" not found$/ },
   { name: 'a missing key', env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }], src: { ...src, secrets: new Map([['s', {}]]) }, message: /couldn't find key k in Secret prod\/s/ },
   { name: 'an unsupported fieldPath', env: [field('X', 'spec.schedulerName')], message: /unsupported fieldPath: spec.schedulerName/ },
   { name: 'an unset limit without allocatable', env: [res('C', 'limits.cpu')], message: /limits.cpu is not set and the node's allocatable resources are unknown/ },

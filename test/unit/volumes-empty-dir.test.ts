@@ -6,27 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { podMemoryLimit, setUpEmptyDir, tmpfsSizeBytes } from '../../src/volumes/empty-dir.js';
-import type { Mounter, MountPoint } from '../../src/volumes/mounter.js';
+import { FakeMounter } from '../support/fake-mounter.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'mk-emptydir-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-/** Records tmpfs mounts instead of making them. */
-class FakeMounter implements Mounter {
-  mounts: MountPoint[] = [];
-  calls: string[] = [];
-  async mountTmpfs(dir: string, options: string[]) {
-    this.calls.push(`mount ${dir} ${options.join(',')}`);
-    this.mounts.push({ mountPoint: dir, fsType: 'tmpfs', superOptions: options });
-  }
-  async unmount(dir: string) {
-    this.calls.push(`umount ${dir}`);
-    this.mounts = this.mounts.filter((m) => m.mountPoint !== dir);
-  }
-  async mountsUnder(dir: string) {
-    return this.mounts.filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(dir + '/'));
-  }
-}
 
 let n = 0;
 const pod = (spec: Partial<NonNullable<V1Pod['spec']>> = {}): V1Pod => ({

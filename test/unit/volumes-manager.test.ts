@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HostVolumeManager, VolumeError } from '../../src/volumes/manager.js';
-import type { Mounter, MountPoint } from '../../src/volumes/mounter.js';
+import { FakeMounter } from '../support/fake-mounter.js';
 
 const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'mk-volmgr-')));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -15,22 +15,6 @@ const hostDir = path.join(base, 'host-dir');
 mkdirSync(hostDir);
 const nodeHosts = path.join(base, 'node-hosts');
 writeFileSync(nodeHosts, '127.0.0.1 localhost\n10.0.0.1 node-a\n');
-
-class FakeMounter implements Mounter {
-  mounts: MountPoint[] = [];
-  unmounted: string[] = [];
-  stuck = new Set<string>();
-  async mountTmpfs(dir: string, options: string[]) {
-    this.mounts.push({ mountPoint: dir, fsType: 'tmpfs', superOptions: options });
-  }
-  async unmount(dir: string) {
-    this.unmounted.push(dir);
-    if (!this.stuck.has(dir)) this.mounts = this.mounts.filter((m) => m.mountPoint !== dir);
-  }
-  async mountsUnder(dir: string) {
-    return this.mounts.filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(dir + '/'));
-  }
-}
 
 let n = 0;
 function pod(spec: Partial<V1PodSpec>, name = 'web'): V1Pod {

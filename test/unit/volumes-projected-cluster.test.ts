@@ -5,10 +5,13 @@ import type { AuthenticationV1TokenRequest, V1Pod, V1PodSpec, V1Volume } from '@
 import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { newCachingConfigMapManager } from '../../src/objects/configmaps.js';
+import { newWatchingSecretManager } from '../../src/objects/secrets.js';
 import { TokenManager } from '../../src/token/token-manager.js';
 import { HostVolumeManager } from '../../src/volumes/manager.js';
 import { FakeKube } from '../support/fake-kube.js';
+import { FakeMounter } from '../support/fake-mounter.js';
 import { kubeApiAccess } from '../support/kube-api-access.js';
 
 const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'mk-projected-')));
@@ -23,8 +26,10 @@ function setup() {
   const client = kube.client();
   const tokens = new TokenManager({ client: client.serviceAccounts, clock, random: () => 0 });
   const configMaps = newCachingConfigMapManager(client.configMaps, { clock });
+  const secrets = newWatchingSecretManager(client.secrets, pino({ level: 'silent' }));
   const root = path.join(base, `root-${++n}`);
-  const vm = new HostVolumeManager(root, { nodeName: 'node1', clock, cluster: { tokens, configMaps } });
+  const mounter = new FakeMounter();
+  const vm = new HostVolumeManager(root, { nodeName: 'node1', clock, mounter, cluster: { tokens, configMaps, secrets } });
   const pod = (spec: Partial<V1PodSpec> = {}, volumes: V1Volume[] = [kubeApiAccess()]): V1Pod => ({
     metadata: { name: 'web', namespace: 'prod', uid: `uid-${++n}` },
     spec: { serviceAccountName: 'default', containers: [{ name: 'app', image: 'busybox' }], volumes, ...spec },
@@ -37,7 +42,7 @@ function setup() {
   };
   const dir = (p: V1Pod, volume = 'kube-api-access-abcde') => path.join(root, 'pods', p.metadata!.uid!, 'volumes/kubernetes.io~projected', volume);
   const read = (p: V1Pod, file: string, volume?: string) => readFileSync(path.join(dir(p, volume), file), 'utf8');
-  return { kube, tokens, configMaps, vm, pod, dir, read, remount, advance: (ms: number) => (now += ms) };
+  return { kube, tokens, configMaps, secrets, mounter, vm, pod, dir, read, remount, advance: (ms: number) => (now += ms) };
 }
 const ca = { metadata: { name: 'kube-root-ca.crt', namespace: 'prod' }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nCA\n' } };
 
@@ -192,7 +197,7 @@ test('tearDownPod drops the pod\'s tokens and ConfigMap references', async () =>
 });
 
 test('static mode (no cluster): the token source is still refused, naming the volume', async () => {
-  const vm = new HostVolumeManager(path.join(base, 'static'));
+  const vm = new HostVolumeManager(path.join(base, 'static'), { mounter: new FakeMounter() });
   const p: V1Pod = { metadata: { name: 'web', namespace: 'prod', uid: 'static-1' }, spec: { containers: [], volumes: [kubeApiAccess()] } };
   await assert.rejects(vm.setUpPod(p), {
     message: 'MountVolume.SetUp failed for volume "kube-api-access-abcde" : projected source sources[0].serviceAccountToken is not supported in static mode: there is no API server to issue the token (only downwardAPI sources are)',
@@ -202,11 +207,11 @@ test('static mode (no cluster): the token source is still refused, naming the vo
 test('cluster sources given as a function are asked at each use (run.ts builds them after the volume manager)', async () => {
   const h = setup();
   h.kube.configMaps.put(ca);
-  let sources: { tokens: TokenManager; configMaps: typeof h.configMaps } | undefined;
-  const vm = new HostVolumeManager(path.join(base, 'late'), { cluster: () => sources });
+  let sources: { tokens: TokenManager; configMaps: typeof h.configMaps; secrets: typeof h.secrets } | undefined;
+  const vm = new HostVolumeManager(path.join(base, 'late'), { mounter: new FakeMounter(), cluster: () => sources });
   const p: V1Pod = { metadata: { name: 'web', namespace: 'prod', uid: 'late-1' }, spec: { serviceAccountName: 'default', containers: [], volumes: [kubeApiAccess()] } };
   await assert.rejects(vm.setUpPod(p), /is not supported in static mode/);
-  sources = { tokens: h.tokens, configMaps: h.configMaps };
+  sources = { tokens: h.tokens, configMaps: h.configMaps, secrets: h.secrets };
   await vm.setUpPod(p);
   assert.equal(readFileSync(path.join(base, 'late/pods/late-1/volumes/kubernetes.io~projected/kube-api-access-abcde/token'), 'utf8'), h.kube.tokens[0]!.token);
 });

@@ -2,7 +2,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerKind } from '../actions.js';
 import type { ContainerConfig, LinuxContainerResources, Mount } from '../../cri/types.js';
-import { expandCommandAndArgs, makeEnvironmentVariables } from './env.js';
+import { expandCommandAndArgs, makeEnvironmentVariables, type EnvSources } from './env.js';
 import { ContainerConfigError } from './errors.js';
 import { newContainerAnnotations, newContainerLabels } from './labels.js';
 import { containerOOMScoreAdjust } from './oom-score.js';
@@ -37,9 +37,11 @@ export interface ContainerOptions extends NodeContainerOptions {
   /** Prepared by the volume code (host paths exist by now). */
   mounts?: Mount[];
   nodeName: string;
-  /** ConfigMaps / Secrets (decoded) of the pod's namespace, by name; undefined without an API server. */
-  configMaps?: ReadonlyMap<string, Readonly<Record<string, string>>>;
-  secrets?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The referenced ConfigMaps and Secrets (decoded), the service links, the invalid-key warning; undefined without an API server. */
+  configMaps?: EnvSources['configMaps'];
+  secrets?: EnvSources['secrets'];
+  services?: EnvSources['services'];
+  onInvalidKeys?: EnvSources['onInvalidKeys'];
 }
 
 /** buildContainerLogsPath: relative to the sandbox's log directory. */
