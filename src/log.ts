@@ -1,6 +1,6 @@
 // Builds the agent's pino logger: human-readable on a terminal, JSON lines otherwise, always on stderr.
 import pino, { type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { MAX_LOG_FIELD_CHARS, truncate } from './bounded.js';
 
 export type LogFormat = 'auto' | 'json' | 'text';
@@ -37,10 +37,17 @@ export const boundedLogOptions: Pick<LoggerOptions, 'formatters' | 'hooks'> = {
   },
 };
 
+/**
+ * pino-pretty (~10 MB RSS with its dependencies) is required only for text output: an agent
+ * logging JSON (a service, the bench) never loads it. createRequire keeps createLogger synchronous.
+ */
+const require = createRequire(import.meta.url);
+const loadPretty = () => require('pino-pretty') as typeof import('pino-pretty');
+
 export function createLogger(level: string, format: LogFormat = 'auto'): Logger {
   const usePretty = format === 'text' || (format === 'auto' && process.stderr.isTTY);
   if (usePretty) {
-    return pino({ level, ...boundedLogOptions }, pretty({ destination: 2, colorize: process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+    return pino({ level, ...boundedLogOptions }, loadPretty()({ destination: 2, colorize: process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
   }
   return pino({ level, base: undefined, ...boundedLogOptions }, pino.destination({ dest: 2, sync: false }));
 }

@@ -1,5 +1,7 @@
 // The local CLI's way into the agent's node API: the credentials the agent made in --cert-dir, GET /pods, and a channel WebSocket (client-node's handler) for exec and port-forward.
-import { Exec, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// Types only: client-node (~70 MB RSS, seconds to load) is imported when a channel opens, so the
+// agent, whose CLI registers exec and port-forward, never loads it in static mode.
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -69,11 +71,11 @@ export async function nodeApiPods(c: NodeApiConnection): Promise<V1Pod[]> {
   return (JSON.parse(await getText(c, '/pods')) as { items?: V1Pod[] }).items ?? [];
 }
 
-function kubeConfig(c: NodeApiConnection): KubeConfig {
+function kubeConfig(c: NodeApiConnection, KubeConfigClass: new () => KubeConfig): KubeConfig {
   const f = files(c);
   // Read here so that a missing file is our clear error, not the WebSocket's.
   tlsOptions(c);
-  const kc = new KubeConfig();
+  const kc = new KubeConfigClass();
   kc.loadFromOptions({
     clusters: [{ name: 'node', server: c.server, caFile: f.ca }],
     users: [{ name: 'local', certFile: f.cert, keyFile: f.key }],
@@ -89,7 +91,8 @@ function kubeConfig(c: NodeApiConnection): KubeConfig {
  * gets each binary message's channel and payload.
  */
 export async function openChannel(c: NodeApiConnection, urlPath: string, onData: (channel: number, data: Buffer) => void): Promise<WebSocket> {
-  const handler = new Exec(kubeConfig(c)).handler;
+  const { Exec, KubeConfig } = await import('@kubernetes/client-node');
+  const handler = new Exec(kubeConfig(c, KubeConfig)).handler;
   try {
     return await handler.connect(urlPath, null, (channel: number, data: Buffer) => {
       onData(channel, data);

@@ -2,7 +2,6 @@
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { localClientCredentials, selfSignedServingPair } from './certs.js';
 
 /** Files the agent keeps in --cert-dir. */
 export const CERT_FILES = {
@@ -52,6 +51,12 @@ async function writeAtomic(file: string, data: string, mode: number): Promise<vo
   await rename(tmp, file);
 }
 
+/**
+ * certs.js loads @peculiar/x509 and reflect-metadata (~20 MB RSS, about a second): imported only
+ * when a certificate must be made, so an agent restarted on its --cert-dir never loads them.
+ */
+const certs = () => import('./certs.js');
+
 async function readOrUndefined(file: string): Promise<string | undefined> {
   return readFile(file, 'utf8').catch(() => undefined);
 }
@@ -69,7 +74,7 @@ async function servingPair(o: ServingTLSOptions, now: Date): Promise<{ cert: str
   const [cert, key] = await Promise.all([readOrUndefined(certFile), readOrUndefined(keyFile)]);
   // The kubelet keeps any pair it can read; one that has expired is made anew here.
   if (cert && key && tryFresh(cert, now, 0)) return { cert, key, certFile };
-  const pair = await selfSignedServingPair(o.hostName, o.ips, ['localhost'], now);
+  const pair = await (await certs()).selfSignedServingPair(o.hostName, o.ips, ['localhost'], now);
   await writeAtomic(keyFile, pair.key, 0o600);
   await writeAtomic(certFile, pair.cert, 0o644);
   return { ...pair, certFile };
@@ -100,7 +105,7 @@ async function localCredentials(certDir: string, now: Date): Promise<string> {
       return ca;
     }
   }
-  const made = await localClientCredentials(LOCAL_USER, now);
+  const made = await (await certs()).localClientCredentials(LOCAL_USER, now);
   await writeAtomic(files.key, made.client.key, 0o600);
   await writeAtomic(files.cert, made.client.cert, 0o600);
   await writeAtomic(files.ca, made.caCert, 0o644);
