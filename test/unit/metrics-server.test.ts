@@ -44,8 +44,11 @@ describe('/metrics', () => {
 
   it('the process metrics are read when scraped: CPU seconds grow, RSS is this process, start time is when it started', async () => {
     const first = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-    const spinUntil = performance.now() + 60;
-    while (performance.now() < spinUntil); // burn some CPU between two scrapes
+    // Burn 60 ms of this process's own CPU between two scrapes (not 60 ms of wall time: on a
+    // loaded machine that may hold much less CPU).
+    const cpuAt = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const spinUntil = cpuAt() + 60;
+    while (cpuAt() < spinUntil);
     const second = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
     const cpu = [sample(first, 'process_cpu_seconds_total'), sample(second, 'process_cpu_seconds_total')];
     assert.ok(cpu[1]! >= cpu[0]! + 0.03, `CPU seconds went ${cpu[0]} → ${cpu[1]}`);
