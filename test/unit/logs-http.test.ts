@@ -104,6 +104,29 @@ describe('GET /containerLogs', () => {
     });
   }
 
+  test('no path traversal: encoded or raw .. steps in any part never read a file outside the container\'s log; long names give a bounded error', async () => {
+    // A file beside the pod log directories, and one a step above --pod-logs-dir: neither may come back.
+    writeFileSync(path.join(dir, 'secret.log'), line('stdout', 'TOPSECRET'));
+    writeFileSync(path.join(path.dirname(dir), `${path.basename(dir)}-secret.log`), line('stdout', 'TOPSECRET'));
+    const tries = [
+      '/containerLogs/default/web-node1/..%2F..%2Fsecret.log',
+      '/containerLogs/default/web-node1/..%2Fmain%2F..%2F..%2Fsecret.log',
+      '/containerLogs/default/..%2F..%2Fsecret.log/main',
+      '/containerLogs/..%2F..%2F..%2F/web-node1/main?previous=true',
+      '/containerLogs/default/web-node1/main/../../../secret.log',
+      '/containerLogs/default/web-node1/%2e%2e%2f%2e%2e%2fsecret.log',
+      `/containerLogs/default/web-node1/..%2F..%2F..%2F${path.basename(dir)}-secret.log`,
+    ];
+    for (const p of tries) {
+      const res = await get(server.port, p);
+      assert.ok(res.status >= 400, `${p}: ${res.status}`);
+      assert.doesNotMatch(res.body, /TOPSECRET/, p);
+    }
+    const long = await get(server.port, `/containerLogs/default/web-node1/${'x'.repeat(8_000)}`);
+    assert.equal(long.status, 404);
+    assert.ok(long.body.length < 2048, `error body of ${long.body.length} bytes`);
+  });
+
   test('400 for previous when there was no earlier instance', async () => {
     const only = runningPod('solo');
     pods.set([webPod(), only]);
