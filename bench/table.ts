@@ -95,7 +95,8 @@ export function markdown(r: Report): string {
   }
   if (r.clusterSkipped) out.push('', `Cluster figures skipped: ${r.clusterSkipped}.`);
 
-  out.push('', '**Floor** (RunPodSandbox + CreateContainer + StartContainer, the agent\'s configs, no kubelet logic)', '', '| pods | at a time | wall | pods/s | per pod p50 / p99 |', '|---|---|---|---|---|');
+  // No floor table when no floor ran (--only startup or cluster, say): an empty one reads as a failure.
+  if (r.floor.length) out.push('', '**Floor** (RunPodSandbox + CreateContainer + StartContainer, the agent\'s configs, no kubelet logic)', '', '| pods | at a time | wall | pods/s | per pod p50 / p99 |', '|---|---|---|---|---|');
   for (const f of r.floor) out.push(`| ${f.pods} | ${f.concurrency} | ${ms(f.wallMs)} | ${f.podsPerSec} | ${ms(f.perPodMs.p50)} / ${ms(f.perPodMs.p99)} |`);
 
   if (r.scale) {
