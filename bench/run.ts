@@ -1,6 +1,7 @@
 // Runs every benchmark against the dev containerd, prints one JSON line per figure and a markdown table side by side with the floor.
 //
-// Run: npm run bench [-- --smoke] [-- --only floor,startup,burst,teardown,scale,encode] (see docs/benchmarks.md).
+// Run: npm run bench [-- --smoke] [-- --only floor,startup,burst,teardown,scale,encode,cluster] (see docs/benchmarks.md).
+// The cluster figure is in the default set when MINI_KUBELET_K8S_BIN is set (it needs a control plane).
 // Not part of the test suite. Results also go to bench/results/latest.{jsonl,md} (git-ignored).
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { agentMode, buildAgent, REPO } from './lib/agent.js';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup.js';
 import { connect, ensureImage, podAddresses, podSubnetPrefix } from './lib/runtime.js';
 import { runBurst, type BurstResult } from './burst.js';
+import { clusterUnavailable, runCluster } from './cluster.js';
 import { runEncode } from './encode.js';
 import { runFloor } from './floor.js';
 import { runReaction } from './reaction.js';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     scale: { type: 'string' },
     concurrency: { type: 'string' },
+    replicas: { type: 'string' },
     'agent-args': { type: 'string' },
   },
 });
@@ -43,9 +46,21 @@ const cfg = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
   scale: nums(args.scale, smoke ? [5, 10] : [10, 50, 100, 200]),
   concurrency: nums(args.concurrency, [1, 2, 4, 8]),
+  // The cluster figure's Deployment (and its paired static burst); its single API pods are --runs.
+  replicas: Number(args.replicas ?? (smoke ? 5 : 100)),
+  clusterIdleSeconds: smoke ? 5 : 30,
   agentArgs: args['agent-args']?.split(' ').filter(Boolean) ?? [],
 };
-const figures = new Set((args.only ?? 'floor,startup,burst,teardown,scale,encode').split(','));
+const k8sBin = process.env.MINI_KUBELET_K8S_BIN;
+const figures = new Set((args.only ?? `floor,startup,burst,teardown,scale,encode${k8sBin ? ',cluster' : ''}`).split(','));
+// Said once, up front: why the cluster figure will not be in this run (it is also in the config line and the table).
+let clusterSkipped: string | undefined;
+if (figures.has('cluster')) clusterSkipped = clusterUnavailable();
+else if (!args.only) clusterSkipped = 'MINI_KUBELET_K8S_BIN is not set (the directory holding kube-apiserver, kube-controller-manager and kube-scheduler)';
+if (clusterSkipped) {
+  figures.delete('cluster');
+  process.stderr.write(`bench: cluster figures skipped: ${clusterSkipped}\n`);
+}
 
 const resultsDir = path.join(REPO, 'bench/results');
 mkdirSync(resultsDir, { recursive: true });
@@ -65,8 +80,8 @@ try {
   const loadBefore = load();
   await ensureImage(rt.cri);
   buildAgent();
-  const report: Report = { machine: '', floor: [] };
-  emit({ figure: 'config', ...cfg, figures: [...figures], agent: agentMode(), smoke });
+  const report: Report = { machine: '', floor: [], clusterSkipped };
+  emit({ figure: 'config', ...cfg, figures: [...figures], agent: agentMode(), smoke, ...(clusterSkipped ? { clusterSkipped } : {}) });
 
   if (figures.has('floor') || figures.has('burst')) {
     for (const c of cfg.concurrency) {
@@ -110,6 +125,10 @@ try {
     const concurrency = best?.concurrency ?? cfg.concurrency.at(-1) ?? 8;
     report.scale = await runScale(rt, { sizes: cfg.scale, floorConcurrency: concurrency, hostNetwork, note, extraArgs: cfg.agentArgs });
     emit(report.scale);
+  }
+  if (figures.has('cluster')) {
+    report.cluster = await runCluster(rt, { runs: cfg.runs, replicas: cfg.replicas, rounds: cfg.rounds, idleSeconds: cfg.clusterIdleSeconds, extraArgs: cfg.agentArgs });
+    emit(report.cluster);
   }
   if (figures.has('encode')) {
     report.encode = [100, 200].map((n) => runEncode(n));

@@ -1,5 +1,6 @@
 // The markdown report: every figure side by side with the floor, against the issue's targets, plus the floor and scale tables.
 import type { BurstResult } from './burst.js';
+import type { ClusterResult, Spread } from './cluster.js';
 import type { EncodeResult } from './encode.js';
 import type { FloorResult } from './floor.js';
 import type { ReactionResult } from './reaction.js';
@@ -18,6 +19,9 @@ export interface Report {
   reaction?: ReactionResult;
   scale?: ScaleResult;
   encode?: EncodeResult[];
+  cluster?: ClusterResult;
+  /** Why the cluster figure did not run (no control-plane binaries), when it was asked for or could have been. */
+  clusterSkipped?: string;
 }
 
 const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x < 10 ? `${x.toFixed(1)} ms` : `${Math.round(x)} ms`);
@@ -25,9 +29,11 @@ const x = (r: number | null | undefined): string => (r === null || r === undefin
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const met = (r: number | null, limit: number): string => (r === null ? '' : r <= limit ? 'yes' : '**no**');
 const check = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? 'yes' : '**no**');
+/** A median over rounds and its spread: "12.3 s (10.1 s – 14.0 s)", or just the value for one round. */
+const spread = (s: Spread, f: (v: number) => string): string => (s.all.length > 1 ? `${f(s.p50)} (${f(s.min)} – ${f(s.max)})` : f(s.p50));
 
 export function markdown(r: Report): string {
-  const out: string[] = [`Machine: ${r.machine}`, '', '| figure | mini-kubelet | floor | ratio | target | met |', '|---|---|---|---|---|---|'];
+  const out: string[] = [`Machine: ${r.machine}`, '', '| figure | mini-kubelet | floor (cluster rows: the paired static run) | ratio | target | met |', '|---|---|---|---|---|---|'];
   const row = (...cells: string[]) => out.push(`| ${cells.join(' | ')} |`);
   if (r.startup) {
     const s = r.startup;
@@ -70,8 +76,27 @@ export function markdown(r: Report): string {
     const k = s.exponent;
     row(`scale ${s.sizes.join('/')} pods${s.hostNetwork ? ' (hostNetwork)' : ''}: growth exponent wall / CPU / peak RSS`, `${k.wall} / ${k.cpu} / ${k.peakRss}`, `wall ${k.floorWall}`, '', 'linear or better', check(s.linear));
   }
+  if (r.cluster) {
+    const c = r.cluster;
+    const rounds = c.rounds > 1 ? `median (min – max) of ${c.rounds} rounds` : '1 round';
+    row('cluster: agent process started → Node Ready in the API', ms(c.nodeReadyFromStartMs), '', '', '', '');
+    // The static startup figure is not paired with these pods (other minutes, other load): shown for scale only.
+    const staticStartup = r.startup ? `static /pods Running p50 / p99 ${ms(r.startup.podsMs.p50)} / ${ms(r.startup.podsMs.p99)} (startup figure, not paired)` : '';
+    row(`cluster: API pod create → Running in the API, p50 / p99 (${c.apiPodStartupMs.n} pods one at a time, 20 ms poll)`, `${ms(c.apiPodStartupMs.p50)} / ${ms(c.apiPodStartupMs.p99)}`, staticStartup, '', '', '');
+    row(
+      `cluster: ${c.replicas}-replica Deployment → all Running in the API, ${rounds}, each paired with a static burst (alternating which goes first)`,
+      spread(c.deploymentAllRunningMs, ms),
+      `static: ${c.replicas} manifests → all Running in /pods, ${spread(c.staticBurstAllRunningMs, ms)}`,
+      spread(c.ratio, x), '', '',
+    );
+    const rps = (v: number) => `${v} /s`;
+    row(`cluster: the agent's API requests per second during the Deployment (${rounds}); idle over ${c.agentApiRequestsPerSec.idleSeconds} s`, `${spread(c.agentApiRequestsPerSec.duringDeployment, rps)}; idle ${rps(c.agentApiRequestsPerSec.idle)}`, '', '', '', '');
+    row(`cluster: Deployment deleted → no replica left in the API (${rounds})`, spread(c.deploymentDeletedAllGoneMs, ms), '', '', '', '');
+  }
+  if (r.clusterSkipped) out.push('', `Cluster figures skipped: ${r.clusterSkipped}.`);
 
-  out.push('', '**Floor** (RunPodSandbox + CreateContainer + StartContainer, the agent\'s configs, no kubelet logic)', '', '| pods | at a time | wall | pods/s | per pod p50 / p99 |', '|---|---|---|---|---|');
+  // No floor table when no floor ran (--only startup or cluster, say): an empty one reads as a failure.
+  if (r.floor.length) out.push('', '**Floor** (RunPodSandbox + CreateContainer + StartContainer, the agent\'s configs, no kubelet logic)', '', '| pods | at a time | wall | pods/s | per pod p50 / p99 |', '|---|---|---|---|---|');
   for (const f of r.floor) out.push(`| ${f.pods} | ${f.concurrency} | ${ms(f.wallMs)} | ${f.podsPerSec} | ${ms(f.perPodMs.p50)} / ${ms(f.perPodMs.p99)} |`);
 
   if (r.scale) {
