@@ -6,6 +6,7 @@ import { createCriClient } from '../cri/client.js';
 import { connectRuntime } from '../cri/handshake.js';
 import { EventRecorder } from '../events/recorder.js';
 import { ContainerGC } from '../gc/container-gc.js';
+import { StopFirst } from '../podworker/stop-first.js';
 import { Kubelet } from '../kubelet.js';
 import { HookRunner } from '../lifecycle/handlers.js';
 import { createLogger } from '../log.js';
@@ -143,6 +144,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     probes: prober.view(),
     lifecycle: new HookRunner({ cri: traced, recorder, logger }),
     sandboxRequests: new SandboxRequests(),
+    stopFirst: new StopFirst(),
     trace: traces,
     // In cluster mode: ConfigMaps, Secrets and services for the environment, pull secrets (built below).
     cluster: () => cluster?.podObjects,

@@ -12,6 +12,7 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ContainerRef } from '../runtime/types.js';
 import type { SandboxRequests } from './sandbox-requests.js';
 import type { ClusterObjects } from './cluster-objects.js';
+import type { StopFirst } from './stop-first.js';
 export type { ContainerRef };
 
 /** What the prober knows, read by the planner (unhealthy → kill) and the status (ready, started). */
@@ -56,6 +57,8 @@ export interface ExecutorDeps {
   probes?: ProbeResultsView;
   /** The RunPodSandbox calls this process made, so a timed-out one is looked for before another. */
   sandboxRequests: SandboxRequests;
+  /** Orders sandbox teardown and removal after the node's pending container stops; absent: no order. */
+  stopFirst?: StopFirst;
   /** Lifecycle hooks; absent: hooks are not run. */
   lifecycle?: LifecycleRunner;
   /**

@@ -30,7 +30,8 @@ export async function killContainer(
     grace = effectiveGracePeriod(grace - (deps.clock() - started) / 1000);
   }
   try {
-    await deps.cri.stopContainer(container.id, grace);
+    const stop = () => deps.cri.stopContainer(container.id, grace);
+    await (deps.stopFirst ? deps.stopFirst.stopping(stop) : stop());
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -60,8 +61,10 @@ export async function killPod(pod: V1Pod, observed: ObservedPod | undefined, gra
   // Sidecars get what is left of the grace period (at least the minimum).
   const left = gracePeriodSeconds - (deps.clock() - started) / 1000;
   await Promise.all(sidecars.map((c) => killContainer(pod, c, left, `Stopping container ${c.name}`, deps)));
-  for (const sb of observed.sandboxes) {
-    if (sb.state !== 'ready') continue;
+  const ready = observed.sandboxes.filter((sb) => sb.state === 'ready');
+  // Other pods' container stops go first (stop-first.ts): this sandbox's network teardown can wait.
+  if (ready.length) await deps.stopFirst?.stopsDone();
+  for (const sb of ready) {
     try {
       await deps.cri.stopPodSandbox(sb.id);
     } catch (err) {
@@ -77,6 +80,7 @@ function isSidecarName(pod: V1Pod, name: string): boolean {
 /** Removes every container and sandbox of the pod from the runtime (after it was killed). */
 export async function removePod(observed: ObservedPod | undefined, deps: ExecutorDeps): Promise<void> {
   if (!observed) return;
+  if (observed.containers.length || observed.sandboxes.length) await deps.stopFirst?.stopsDone();
   for (const c of observed.containers) {
     try {
       await deps.cri.removeContainer(c.id);

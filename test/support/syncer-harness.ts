@@ -26,11 +26,13 @@ import type { CriRuntime } from '../../src/cri/types.js';
 import { recordCriCalls } from '../../src/trace/recording-cri.js';
 import type { TraceStore } from '../../src/trace/store.js';
 import type { LifecycleRunner, ProbeResultsView } from '../../src/podworker/deps.js';
+import type { StopFirst } from '../../src/podworker/stop-first.js';
 
 /**
  * `intercept` wraps CRI methods as the agent sees them (the FakeCri itself still records every call);
  * `trace` records the calls the syncs make, as run.ts wires it.
  * `volumes` gives the volume manager options on the harness's clock (cluster sources, say).
+ * `stopFirst` orders sandbox teardown after the pending container stops, as run.ts wires it.
  * `probes` is the probe results store the syncer reads (src/prober/results.ts), `lifecycle` makes the hook runner.
  */
 export function makeHarness(opts: {
@@ -39,6 +41,7 @@ export function makeHarness(opts: {
   volumes?: (clock: () => number) => HostVolumeManagerOptions;
   probes?: ProbeResultsView;
   lifecycle?: (cri: CriRuntime) => LifecycleRunner;
+  stopFirst?: StopFirst;
 } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
@@ -88,6 +91,7 @@ export function makeHarness(opts: {
     trace,
     probes: opts.probes,
     lifecycle: opts.lifecycle?.(cri),
+    stopFirst: opts.stopFirst,
   });
   const signal = new AbortController().signal;
   return {

@@ -1,10 +1,12 @@
-// Teardown outside the start bound: every deleted pod gets its stop signal at once, whatever --max-concurrent-pod-syncs is.
+// Teardown outside the start bound: every deleted pod gets its stop signal at once, whatever --max-concurrent-pod-syncs is, and the stops go before any sandbox teardown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import pino from 'pino';
 import type { CriRuntime } from '../../src/cri/types.js';
 import { PodWorkers, type PodSyncer, type SyncPodResult } from '../../src/podworker/workers.js';
+import { StopFirst } from '../../src/podworker/stop-first.js';
+import { POD_NAME_LABEL } from '../../src/runtime/labels.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 
 const silent = pino({ level: 'silent' });
@@ -185,5 +187,66 @@ describe('PodWorkers teardown', () => {
     syncGate.open();
     await workers.idle();
     assert.deepEqual(events, ['sync begins', 'sync ends (aborted: true)', 'terminating (sync running: false)', 'terminated']);
+  });
+});
+
+describe('PodWorkers teardown: stops first', () => {
+  /** A harness whose StopContainer for pod `slow` hangs until released; every other stop is immediate. */
+  async function twoPods(stopFirst: StopFirst) {
+    const release = gate();
+    let slowStopPending = false;
+    const h = makeHarness({
+      stopFirst,
+      intercept: {
+        stopContainer: (real) => async (id, timeout, opts) => {
+          if (slowIds.has(id)) {
+            slowStopPending = true;
+            await release.opened;
+            slowStopPending = false;
+          }
+          return real(id, timeout, opts);
+        },
+      } as Partial<{ [K in keyof CriRuntime]: (real: CriRuntime[K]) => CriRuntime[K] }>,
+    });
+    const slowIds = new Set<string>();
+    h.cri.addImage('busybox:1.36');
+    const workers = new PodWorkers({ syncer: h.syncer, logger: silent, concurrency: 4, syncFrequencyMs: 60_000 });
+    const quick = pod('quick', { terminationGracePeriodSeconds: 1 });
+    const slow = pod('slow', { terminationGracePeriodSeconds: 1 });
+    workers.updatePod(quick);
+    workers.updatePod(slow);
+    await workers.idle();
+    for (const c of await h.cri.listContainers()) if (c.podSandboxId && c.labels?.[POD_NAME_LABEL] === 'slow') slowIds.add(c.id);
+    assert.equal(slowIds.size, 1, 'the slow pod runs one container');
+    return { h, workers, quick, slow, release, pending: () => slowStopPending };
+  }
+
+  it("a pod's sandbox stop and removal wait until the other pods' container stops are done (recording fake CRI)", async () => {
+    const { h, workers, quick, slow, release, pending } = await twoPods(new StopFirst(60_000));
+    const before = h.cri.calls.length;
+    workers.killPod(slow, 'deleted');
+    workers.killPod(quick, 'deleted');
+    await until('the slow stop pending', pending);
+    // The fake records a call when it reaches it: the slow stop is not there until released.
+    await until('the quick pod stopped its container', () => h.cri.calls.slice(before).filter((c) => c.method === 'stopContainer').length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const meanwhile = h.cri.calls.slice(before).map((c) => c.method);
+    assert.ok(!meanwhile.includes('stopPodSandbox') && !meanwhile.includes('removeContainer'), `no teardown while a stop is pending: ${meanwhile.join(', ')}`);
+    release.open();
+    await workers.idle();
+    assert.equal((await h.cri.listPodSandbox()).length, 0, 'both pods removed afterwards');
+  });
+
+  it('the wait is bounded: a stop that takes long holds the other pods only for maxWaitMs', async () => {
+    const { h, workers, quick, slow, release, pending } = await twoPods(new StopFirst(40));
+    workers.killPod(slow, 'deleted');
+    workers.killPod(quick, 'deleted');
+    await until('the slow stop pending', pending);
+    await until('the quick pod removed while the slow stop still hangs', () => !workers.isKnown('uid-quick'));
+    assert.equal(pending(), true);
+    assert.equal((await h.cri.listPodSandbox()).length, 1, 'only the slow pod is left');
+    release.open();
+    await workers.idle();
+    assert.equal((await h.cri.listPodSandbox()).length, 0);
   });
 });
