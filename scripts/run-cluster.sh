@@ -28,6 +28,6 @@ cat >&2 <<EOF_HELP
 [run]   export KUBECONFIG=$admin
 [run]   kubectl get nodes
 EOF_HELP
-exec node bin/mini-kubelet.js --kubeconfig "$node_kubeconfig" --hostname-override "$node_name" \
+exec bin/mini-kubelet.js --kubeconfig "$node_kubeconfig" --hostname-override "$node_name" \
   --node-ip 127.0.0.1 --client-ca-file "$cluster_ca" \
   --pod-manifest-path manifests --container-runtime-endpoint "$endpoint" "$@"

@@ -10,4 +10,4 @@ endpoint=$(bash scripts/runtime/up.sh | tail -n 1)
 endpoint=${endpoint#CONTAINER_RUNTIME_ENDPOINT=}
 echo "[run] build: npm run build" >&2
 npm run --silent build >&2
-exec node bin/mini-kubelet.js --pod-manifest-path manifests --container-runtime-endpoint "$endpoint" "$@"
+exec bin/mini-kubelet.js --pod-manifest-path manifests --container-runtime-endpoint "$endpoint" "$@"

@@ -1,6 +1,6 @@
 // Runs one mini-kubelet process for a benchmark: private dirs and node name, atomic manifest writes, its /pods and /metrics, its /proc figures.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,18 @@ import { removeOwned } from './runtime.js';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The command users run: the bin on the compiled dist/ (it refuses a build older than any source). */
 const BIN = path.join(REPO, 'bin/mini-kubelet.js');
+
+/**
+ * What the bin's first line (`#!/usr/bin/env -S NAME=value node --flag`) gives node: the agent
+ * runs with the same memory settings as `bin/mini-kubelet.js` run by users, also in tsx mode or
+ * with the bench's own extra node flags.
+ */
+export function binLaunch(): { env: Record<string, string>; nodeArgs: string[] } {
+  const words = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.replace(/^#!\S*env\s+(-S\s+)?/, '').split(/\s+/).filter(Boolean);
+  const at = words.indexOf('node');
+  const env = Object.fromEntries(words.slice(0, Math.max(at, 0)).map((w) => w.split('=', 2) as [string, string]));
+  return { env, nodeArgs: at < 0 ? [] : words.slice(at + 1) };
+}
 
 /**
  * How the agent runs: "dist" (default) is what users run, `npm run build` then bin/mini-kubelet.js;
@@ -85,7 +97,9 @@ export class BenchAgent {
     const entry = agentMode() === 'dist' ? [BIN] : ['--import', 'tsx', path.join(REPO, 'src/cli/entry.ts')];
     const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     if (process.env.BENCH_MEMLOG === '1') nodeArgs.push('--import', path.join(REPO, 'bench/lib/memlog.mjs'));
+    const launch = binLaunch();
     const args = [
+      ...launch.nodeArgs,
       ...nodeArgs,
       ...entry,
       '--pod-manifest-path', path.join(base, 'manifests'),
@@ -103,7 +117,7 @@ export class BenchAgent {
     ];
     // BENCH_AGENT_STDOUT=FILE keeps what the agent's node prints on stdout (e.g. --trace-gc).
     const stdout = process.env.BENCH_AGENT_STDOUT ? openSync(process.env.BENCH_AGENT_STDOUT, 'a') : 'ignore';
-    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', stdout, 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...launch.env }, stdio: ['ignore', stdout, 'pipe'] });
     const agent = new BenchAgent(nodeName, base, port, child);
     agent.follow();
     await agent.waitHealthy();
@@ -164,8 +178,14 @@ export class BenchAgent {
   }
 
   async pods(): Promise<V1Pod[]> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/pods`);
-    return ((await res.json()) as { items: V1Pod[] }).items;
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port}/pods`);
+      return ((await res.json()) as { items: V1Pod[] }).items;
+    } catch (err) {
+      // An agent that went away says why in its last lines; without them the bench shows only ECONNREFUSED.
+      const how = this.child.exitCode !== null ? `exited with ${this.child.exitCode}` : this.child.signalCode ? `killed by ${this.child.signalCode}` : 'still running';
+      throw new Error(`GET /pods failed (${(err as Error).message}); the agent is ${how}:\n${this.logTail()}`, { cause: err });
+    }
   }
 
   /** The agent's /metrics text (Prometheus format); bench/lib/histogram.ts reads it. */

@@ -1,5 +1,6 @@
 // /metrics against the real containerd: a running pod shows in kubelet_running_pods and its RunPodSandbox in kubelet_runtime_operations_total.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { podYaml, startAgent, type Agent } from '../support/agent.js';
 
@@ -47,5 +48,15 @@ describe('/metrics', () => {
     const lastSeen = value(text, 'kubelet_pleg_last_seen_seconds') ?? 0;
     assert.ok(Math.abs(Date.now() / 1000 - lastSeen) < 10, `last seen ${lastSeen} is recent`);
     assert.ok((value(text, 'process_resident_memory_bytes') ?? 0) > 10 * 1024 * 1024, 'the agent’s RSS');
+  });
+
+  it("the agent runs with the bin's memory settings (1 MB semi-spaces, 2 malloc arenas), as users start it", () => {
+    const pid = agent.pid();
+    assert.ok(pid, 'the agent runs');
+    // The bin is started through its first line, as npm's bin link and scripts/run.sh start it.
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
+    assert.ok(env.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 in the agent\'s environment');
   });
 });

@@ -107,7 +107,6 @@ export async function startAgent(opts: {
 
   const launch = async () => {
     const args = [
-      MINI_KUBELET_BIN,
       ...sourceAndPort,
       '--container-runtime-endpoint', endpoint,
       '--hostname-override', nodeName,
@@ -121,7 +120,8 @@ export async function startAgent(opts: {
       ...extraArgs,
     ];
     const logFd = opts.logFile ? openSync(path.join(manifestDir, opts.logFile), 'a') : undefined;
-    child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', logFd ?? 'pipe'] });
+    // The bin itself, as users run it: its first line carries node's memory flags (bin/mini-kubelet.js).
+    child = spawn(MINI_KUBELET_BIN, args, { cwd: REPO, stdio: ['ignore', 'ignore', logFd ?? 'pipe'] });
     if (logFd !== undefined) closeSync(logFd);
     child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     const started = Date.now();
