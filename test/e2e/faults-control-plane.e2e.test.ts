@@ -4,7 +4,7 @@
 // other test files share the control plane. CI size: a 20 s outage; full (MINI_KUBELET_FAULTS_FULL=1):
 // 60 s, twice. The agent runs with its node's own credentials.
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { startAgent, type Agent } from '../support/agent.js';
 import { clusterTest, type Cluster } from '../support/cluster.js';
@@ -32,6 +32,18 @@ const podsIn = async (cluster: Cluster, ns: string): Promise<V1Pod[]> => (await 
 /** The pods the agent serves on its read-only port, by name (it hears the API server's watch). */
 async function agentView(a: Agent): Promise<Map<string, V1Pod>> {
   return new Map((await a.pods()).map((p) => [p.metadata!.name!, p]));
+}
+
+/**
+ * The controller manager's informers come back on their own back-off after an outage (up to 30 s
+ * between lists): the next test needs its service account controller, so a test that stopped the
+ * API server waits until a new namespace gets its default ServiceAccount (once over 60 s after
+ * two 60 s outages). Returns how long that took.
+ */
+async function controllersCaughtUp(cluster: Cluster, t: TestContext): Promise<number> {
+  const from = Date.now();
+  await cluster.waitForServiceAccount(await cluster.namespace(t, 'fault-settle'), 'default', 240_000);
+  return Date.now() - from;
 }
 
 clusterTest('the API server killed while 20 pods start and 5 are deleted: running containers untouched, statuses and deletions complete when it returns, no pod left behind', async (cluster, t) => {
@@ -111,6 +123,7 @@ clusterTest('the API server killed while 20 pods start and 5 are deleted: runnin
     assert.deepEqual(duplicates.map(([uid]) => uid), [], 'one sandbox and one container per pod');
     assert.ok(settled);
   }
+  notes.push(`the controller manager made a new namespace's ServiceAccount ${(await controllersCaughtUp(cluster, t) / 1000).toFixed(1)} s after the last check`);
   recordFault({
     kind: 'fault', what: `API server killed (SIGKILL) for ${outageMs / 1000} s while 20 pods start and 5 are deleted`, times: rounds, unit: 'outages',
     lost, lostWhat: lost ? 'pods not Running, left behind, duplicated or restarted' : undefined, notes: notes.join('; '),
@@ -168,6 +181,8 @@ clusterTest('etcd killed and restarted: the watch recovers (held by the API serv
   const changed = [...before].filter(([uid, id]) => afterRun.get(uid) !== id).length;
   const restarts = (await podsIn(cluster, ns)).flatMap((p) => p.status?.containerStatuses ?? []).filter((c) => c.restartCount > 0).length;
   lost += changed + restarts;
+  const settleMs = await controllersCaughtUp(cluster, t);
+  t.diagnostic(`the controller manager made a new namespace's ServiceAccount ${settleMs} ms after the last restart's check`);
   t.diagnostic(`${times}× etcd alone: ${relisted.etcd} relists; ${times}× the API server after it: ${relisted.both} relists after 410 Gone`);
   recordFault({
     kind: 'fault', what: 'etcd killed (SIGKILL) and restarted under the agent\'s pod watch; then the API server restarted while etcd\'s revision moved on', times: 2 * times, unit: 'restarts', lost,
