@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { AuthenticationV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1TokenReviewStatus } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createClusterVolumes } from '../../src/cli/run-cluster-volumes.js';
 import { createKubeClient } from '../../src/kubeclient/client.js';
@@ -18,6 +18,7 @@ import { runningContainer } from '../support/cluster-agent.js';
 import { clusterTest, uniqueName, type Cluster } from '../support/cluster.js';
 import { exec } from '../support/in-pod.js';
 import { SERVICE_ACCOUNT_MOUNT } from '../support/kube-api-access.js';
+import { reviewToken, tokenClaims } from '../support/tokens.js';
 
 const WAIT = 120_000;
 
@@ -40,18 +41,7 @@ async function registerNode(cluster: Cluster, t: TestContext, name: string, kube
   t.after(() => cluster.kubectl(['delete', 'node', name, '--ignore-not-found', '--wait=false']));
 }
 
-/** The admin's TokenReview of a token. */
-async function review(cluster: Cluster, token: string) {
-  const auth = cluster.kubeConfig.makeApiClient(AuthenticationV1Api);
-  return (await auth.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } })).status!;
-}
-
-/** A JWT's claims (the token is signed by the API server; TokenReview checks it, this only reads it). */
-function claims(token: string): { iat: number; exp: number; aud: string[]; 'kubernetes.io': { namespace: string; pod: { name: string; uid: string } } } {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
-}
-
-function assertBoundToPod(r: Awaited<ReturnType<typeof review>>, ns: string, pod: V1Pod): void {
+function assertBoundToPod(r: V1TokenReviewStatus, ns: string, pod: V1Pod): void {
   assert.equal(r.authenticated, true, r.error);
   assert.equal(r.user?.username, `system:serviceaccount:${ns}:default`);
   assert.deepEqual(r.user?.extra?.['authentication.kubernetes.io/pod-name'], [pod.metadata!.name]);
@@ -89,11 +79,11 @@ clusterTest('with the node\'s own credentials: a token bound to a pod on the nod
   assert.equal(file(access.name, 'ca.crt'), readFileSync(path.join(cluster.dir, 'pki/ca.crt'), 'utf8'));
   assert.equal(file(access.name, 'namespace'), ns);
   for (const f of ['token', 'ca.crt', 'namespace']) assert.equal(statSync(path.join(dir(access.name), f)).mode & 0o777, 0o644, f);
-  assertBoundToPod(await review(cluster, file(access.name, 'token')), ns, pod);
+  assertBoundToPod(await reviewToken(cluster, file(access.name, 'token')), ns, pod);
 
   const short = file('short', 'token');
-  assertBoundToPod(await review(cluster, short), ns, pod);
-  const c = claims(short);
+  assertBoundToPod(await reviewToken(cluster, short), ns, pod);
+  const c = tokenClaims(short);
   assert.equal(c.exp - c.iat, 600, 'the token lives as long as the projection asked');
   assert.deepEqual([c['kubernetes.io'].namespace, c['kubernetes.io'].pod.uid], [ns, pod.metadata!.uid]);
   assert.match(readlinkSync(path.join(dir('short'), '..data')), /^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\./);
@@ -139,7 +129,7 @@ clusterTest('an API pod on the agent\'s node runs with its service-account volum
 
   assert.deepEqual((await exec(agent, id, ['ls', SERVICE_ACCOUNT_MOUNT])).trim().split('\n'), ['ca.crt', 'namespace', 'token']);
   const token = await exec(agent, id, ['cat', `${SERVICE_ACCOUNT_MOUNT}/token`]);
-  assertBoundToPod(await review(cluster, token), ns, pod);
+  assertBoundToPod(await reviewToken(cluster, token), ns, pod);
   assert.equal(await exec(agent, id, ['cat', `${SERVICE_ACCOUNT_MOUNT}/ca.crt`]), readFileSync(path.join(cluster.dir, 'pki/ca.crt'), 'utf8'));
   assert.equal(await exec(agent, id, ['cat', `${SERVICE_ACCOUNT_MOUNT}/namespace`]), ns);
   // Read-only, as the API server's admission mounts it.
@@ -150,8 +140,8 @@ clusterTest('an API pod on the agent\'s node runs with its service-account volum
   assert.equal((await exec(agent, id, ['readlink', '/var/run/short/token'])).trim(), '..data/token');
   assert.match((await exec(agent, id, ['readlink', '/var/run/short/..data'])).trim(), /^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\./);
   const short = await exec(agent, id, ['cat', '/var/run/short/token']);
-  assertBoundToPod(await review(cluster, short), ns, pod);
-  const c = claims(short);
+  assertBoundToPod(await reviewToken(cluster, short), ns, pod);
+  const c = tokenClaims(short);
   assert.equal(c.exp - c.iat, 600);
 }, { timeout: 240_000 });
 

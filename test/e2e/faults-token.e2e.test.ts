@@ -10,27 +10,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { AuthenticationV1Api } from '@kubernetes/client-node';
 import { joinAgent, readPod, runningContainer } from '../support/cluster-agent.js';
-import { clusterTest, type Cluster } from '../support/cluster.js';
+import { clusterTest } from '../support/cluster.js';
 import { boundPod, FULL, recordFault, sleep } from '../support/faults.js';
 import { exec } from '../support/in-pod.js';
+import { reviewToken, tokenClaims } from '../support/tokens.js';
 
 const TTL = 600;
 const AUDIENCE = 'mini-kubelet-e2e';
 /** token_manager.go: refresh within 20 % of the TTL of expiry, less a jitter of whole seconds below 10. */
 const EARLIEST = Math.floor(TTL * 0.8) - 9;
 const NAME = 'a projected service-account token expiring while its pod runs: refreshed before it expires, the container left running';
-
-interface Claims { iat: number; exp: number; aud: string[]; 'kubernetes.io': { namespace: string; pod: { name: string; uid: string } } }
-/** The JWT's payload (TokenReview checks the signature; this only reads the claims). */
-const claims = (token: string): Claims => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-
-/** The admin's TokenReview of the token for AUDIENCE. */
-async function review(cluster: Cluster, token: string) {
-  const auth = cluster.kubeConfig.makeApiClient(AuthenticationV1Api);
-  return (await auth.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences: [AUDIENCE] } } })).status!;
-}
 
 if (!FULL) {
   test(NAME, { skip: `full fault size only (MINI_KUBELET_FAULTS_FULL=1): the API server's shortest token lives ${TTL} s, so a real refresh takes ~9 min` }, () => {});
@@ -51,7 +41,7 @@ if (!FULL) {
     // The host side of the volume: what the container's bind mount shows.
     const file = path.join(a.rootDir, 'pods', uid, 'volumes/kubernetes.io~projected/token/token');
     const first = readFileSync(file, 'utf8');
-    const old = claims(first);
+    const old = tokenClaims(first);
     assert.equal(old.exp - old.iat, TTL, 'the first token lives exactly the TTL asked (not extended)');
     assert.deepEqual(old.aud, [AUDIENCE]);
     t.diagnostic(`first token: iat ${old.iat}, exp ${old.exp}; the refresh is due from iat + ${EARLIEST} s`);
@@ -72,7 +62,7 @@ if (!FULL) {
     if (!seenAt) {
       problems.push(`no new token by ${Math.round(Date.now() / 1000 - old.exp)} s after the old one expired`);
     } else {
-      const c = claims(token);
+      const c = tokenClaims(token);
       const issued = c.iat - old.iat;
       figures = `the new token issued ${issued} s after the first (${Math.round((issued / TTL) * 100)} % of its ${TTL} s), on the file ${(seenAt - old.iat).toFixed(1)} s after it, ${(old.exp - seenAt).toFixed(1)} s before its exp`;
       t.diagnostic(figures);
@@ -81,7 +71,7 @@ if (!FULL) {
       if (seenAt >= old.exp) problems.push('the new token reached the file after the old one expired');
       if (c.exp - c.iat !== TTL || c.aud.join() !== AUDIENCE) problems.push('the new token has another TTL or audience');
       if (c['kubernetes.io'].pod.uid !== uid || c['kubernetes.io'].namespace !== ns) problems.push('the new token names another pod');
-      const r = await review(cluster, token);
+      const r = await reviewToken(cluster, token, [AUDIENCE]);
       const extra = r.user?.extra ?? {};
       if (!r.authenticated || !r.audiences?.includes(AUDIENCE) || extra['authentication.kubernetes.io/pod-uid']?.[0] !== uid) {
         problems.push(`TokenReview did not accept the new token bound to the pod (${r.error ?? 'wrong audience or pod'})`);
