@@ -72,7 +72,8 @@ export function unary<Res>(ctx: RpcContext, method: string, request: object, tim
  * ListContainers entry each relist second was the agent's largest steady cost after the decode.
  */
 export function dropNulls<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  // Frozen: an entry of the list cache (list-decode.ts), already without nulls.
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || Object.isFrozen(value)) return value;
   if (Array.isArray(value)) {
     for (const item of value) dropNulls(item);
     return value;
