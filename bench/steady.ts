@@ -25,7 +25,8 @@ export interface SteadyResult {
   pods: number;
   seconds: number;
   cpuPercent: number;
-  rssMB: { end: number; max: number };
+  /** RSS at the end and the most in the window; `series` is each 1 s sample, to see when a maximum fell. */
+  rssMB: { end: number; max: number; series: number[] };
   peakRssMB: number;
   relistMs: RelistEstimate;
   agentErrors: number;
@@ -53,7 +54,7 @@ export async function runSteady(agent: BenchAgent, opts: { pods: number; seconds
     pods: parseSample(text, 'kubelet_running_pods') ?? opts.pods,
     seconds: round(elapsed, 1),
     cpuPercent: round((cpu / elapsed) * 100),
-    rssMB: { end: rss.at(-1) ?? 0, max: Math.max(0, ...rss) },
+    rssMB: { end: rss.at(-1) ?? 0, max: Math.max(0, ...rss), series: rss },
     peakRssMB: agent.memory().peakMB,
     relistMs: relistEstimate(subtractHistogram(after, before)),
     agentErrors: agent.errorCount(),

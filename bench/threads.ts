@@ -13,14 +13,14 @@ const pods = Number(args.pods ?? 100);
 const seconds = Number(args.seconds ?? 60);
 const TICK = 100; // USER_HZ
 
-/** utime + stime per thread, in clock ticks, by "tid comm". */
-function threadTicks(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
+/** utime and stime per thread, in clock ticks, by "tid comm". */
+function threadTicks(pid: number): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(`${tid} ${comm}`, Number(f[11]) + Number(f[12]));
+    out.set(`${tid} ${comm}`, { user: Number(f[11]), sys: Number(f[12]) });
   }
   return out;
 }
@@ -38,16 +38,20 @@ try {
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const after = threadTicks(agent.pid);
   const elapsed = (Date.now() - t0) / 1000;
-  let total = 0;
-  const rows: Array<[string, number]> = [];
+  const pct = (ticks: number) => Number((((ticks / TICK) / elapsed) * 100).toFixed(2));
+  let user = 0;
+  let sys = 0;
+  const rows: Array<[string, number, number]> = [];
   for (const [k, v] of after) {
-    const d = (v - (before.get(k) ?? 0)) / TICK;
-    total += d;
-    if (d > 0) rows.push([k, d]);
+    const u = v.user - (before.get(k)?.user ?? 0);
+    const s = v.sys - (before.get(k)?.sys ?? 0);
+    user += u;
+    sys += s;
+    if (u + s > 0) rows.push([k, u, s]);
   }
-  rows.sort((a, b) => b[1] - a[1]);
-  for (const [k, d] of rows) console.log(`${((d / elapsed) * 100).toFixed(2).padStart(6)} %  ${k}`);
-  console.log(JSON.stringify({ figure: 'threads', pods, seconds: elapsed, cpuPercent: Number(((total / elapsed) * 100).toFixed(2)), rssMB: agent.memory().rssMB }));
+  rows.sort((a, b) => b[1] + b[2] - (a[1] + a[2]));
+  for (const [k, u, s] of rows) console.log(`${String(pct(u + s)).padStart(6)} %  (user ${pct(u)}, sys ${pct(s)})  ${k}`);
+  console.log(JSON.stringify({ figure: 'threads', pods, seconds: elapsed, cpuPercent: pct(user + sys), userPercent: pct(user), sysPercent: pct(sys), rssMB: agent.memory().rssMB }));
 } finally {
   await agent.cleanup(rt.cri);
 }
