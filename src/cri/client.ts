@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { parseEndpoint, type CriEndpoint } from './endpoint.js';
 import { createImageService } from './image-service.js';
-import { loadCriServices } from './proto.js';
+import { loadCriServices, runtimeServiceWithListCache } from './proto.js';
 import { DEFAULT_TIMEOUT_MS, type CriCallObserver } from './rpc.js';
 import { createRuntimeService } from './runtime-service.js';
 import type { CriRuntime } from './types.js';
@@ -49,7 +49,8 @@ export function createCriClient(opts: CriClientOptions): CriClient {
   const imageEndpoint = opts.imageEndpoint ? parseEndpoint(opts.imageEndpoint) : runtimeEndpoint;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const logger = opts.logger?.child({ component: 'cri' });
-  const { RuntimeService, ImageService } = loadCriServices();
+  const { ImageService } = loadCriServices();
+  const RuntimeService = runtimeServiceWithListCache();
   const credentials = grpc.credentials.createInsecure();
 
   const runtimeClient = new RuntimeService(runtimeEndpoint.target, credentials, CHANNEL_OPTIONS);

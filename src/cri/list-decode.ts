@@ -12,8 +12,9 @@
 // every answer. A new entry is decoded by the library's own deserializer, as its bytes alone are
 // a valid answer holding just that entry.
 //
-// Decoded entries are shared between answers (and callers), so they are deeply frozen: code that
-// tried to change one would throw instead of changing what the next relist sees.
+// Decoded entries are shared between answers (and callers of one CRI client; each client has its
+// own cache, proto.ts), so they are deeply frozen: code that tried to change one would throw
+// instead of changing what the next relist sees.
 import protobuf from 'protobufjs/minimal.js';
 import { dropNulls } from './rpc.js';
 
@@ -62,6 +63,8 @@ export function cachingListDeserializer(field: string, stateField: number, decod
         else if (tag === stateTag) state = reader.uint32();
         else reader.skipType(tag & 7);
       }
+      // A field that ran past its entry: not a well-formed answer; the library says what is wrong.
+      if (reader.pos !== end) return dropNulls(decode(buf));
       found.push({ start, end, key: `${id} ${state} ${end - start}` });
     }
     answers++;

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { cachingListDeserializer } from './list-decode.js';
+import { cachingListDeserializer, type Deserialize } from './list-decode.js';
 
 /**
  * How messages are decoded, the assumption behind every type in types.ts: camelCase fields,
@@ -46,12 +46,6 @@ let cached: CriServices | undefined;
 export function loadCriServices(): CriServices {
   if (cached) return cached;
   const packageDefinition = protoLoader.loadSync(criProtoPath(), LOADER_OPTIONS);
-  // The two lists the PLEG asks for every second decode only the entries that changed (list-decode.ts).
-  const runtime = packageDefinition['runtime.v1.RuntimeService'] as protoLoader.ServiceDefinition;
-  for (const [rpc, field, stateField] of [['ListContainers', 'containers', 6], ['ListPodSandbox', 'items', 3]] as const) {
-    const method = runtime[rpc]!;
-    method.responseDeserialize = cachingListDeserializer(field, stateField, method.responseDeserialize);
-  }
   const root = grpc.loadPackageDefinition(packageDefinition) as unknown as {
     runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } };
   };
@@ -61,4 +55,19 @@ export function loadCriServices(): CriServices {
     packageDefinition,
   };
   return cached;
+}
+
+/**
+ * A RuntimeService client constructor whose ListContainers and ListPodSandbox decode only the
+ * entries that changed (list-decode.ts). Each call makes new caches, so each CRI client (one per
+ * runtime endpoint) has its own: decoded entries are never shared between two runtimes.
+ */
+export function runtimeServiceWithListCache(): grpc.ServiceClientConstructor {
+  const { RuntimeService } = loadCriServices();
+  const service: Record<string, grpc.MethodDefinition<object, object>> = { ...RuntimeService.service };
+  for (const [rpc, field, stateField] of [['ListContainers', 'containers', 6], ['ListPodSandbox', 'items', 3]] as const) {
+    const method = RuntimeService.service[rpc]!;
+    service[rpc] = { ...method, responseDeserialize: cachingListDeserializer(field, stateField, method.responseDeserialize as Deserialize) };
+  }
+  return grpc.makeGenericClientConstructor(service as grpc.ServiceDefinition, 'RuntimeService');
 }

@@ -2,8 +2,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs/minimal.js';
 import { cachingListDeserializer, type Deserialize } from '../../src/cri/list-decode.js';
-import { criProtoPath, LOADER_OPTIONS, loadCriServices } from '../../src/cri/proto.js';
+import { criProtoPath, LOADER_OPTIONS, loadCriServices, runtimeServiceWithListCache } from '../../src/cri/proto.js';
 import { dropNulls } from '../../src/cri/rpc.js';
 
 // The library's own (uncached) methods, to compare with.
@@ -87,16 +88,53 @@ describe('cachingListDeserializer (ListContainers, ListPodSandbox)', () => {
     assert.equal(decode.cached(), 0);
   });
 
-  it('the CRI client decodes both lists through it', () => {
-    const { RuntimeService } = loadCriServices();
-    const sandboxes = RuntimeService.service.ListPodSandbox!;
+  it('each RuntimeService client constructor has its own caches: two runtimes never share an entry', () => {
+    const A = runtimeServiceWithListCache();
+    const B = runtimeServiceWithListCache();
+    const sandboxes = A.service.ListPodSandbox!;
     const wire = sandboxes.responseSerialize({ items: [{ id: 's1', state: 'SANDBOX_READY', metadata: { name: 'p', namespace: 'default', uid: 'u', attempt: 0 } }] });
-    const a = sandboxes.responseDeserialize(wire) as { items: object[] };
-    const b = sandboxes.responseDeserialize(wire) as { items: object[] };
-    assert.equal(a.items[0], b.items[0]);
-    assert.ok(Object.isFrozen(a.items[0]));
-    const c1 = RuntimeService.service.ListContainers!.responseDeserialize(encode([container('z')])) as { containers: object[] };
-    const c2 = RuntimeService.service.ListContainers!.responseDeserialize(encode([container('z')])) as { containers: object[] };
-    assert.equal(c1.containers[0], c2.containers[0]);
+    const a1 = sandboxes.responseDeserialize(wire) as { items: object[] };
+    const a2 = sandboxes.responseDeserialize(wire) as { items: object[] };
+    assert.equal(a2.items[0], a1.items[0], 'one client: reused');
+    assert.ok(Object.isFrozen(a1.items[0]));
+    const b = B.service.ListPodSandbox!.responseDeserialize(wire) as { items: object[] };
+    assert.notEqual(b.items[0], a1.items[0], 'another client: its own object');
+    assert.deepEqual(b.items[0], a1.items[0]);
+    // Same id, state and size, other content, on another runtime: not taken for the first one.
+    const other = encode([{ ...container('c1'), labels: { 'io.kubernetes.pod.uid': 'uid-X1' } }]);
+    const mine = encode([container('c1')]);
+    assert.equal(other.length, mine.length);
+    const fromA = A.service.ListContainers!.responseDeserialize(mine) as { containers: Record<string, Record<string, string>>[] };
+    const fromB = B.service.ListContainers!.responseDeserialize(other) as { containers: Record<string, Record<string, string>>[] };
+    assert.equal(fromA.containers[0]!.labels!['io.kubernetes.pod.uid'], 'uid-c1');
+    assert.equal(fromB.containers[0]!.labels!['io.kubernetes.pod.uid'], 'uid-X1');
+  });
+
+  it('the shared service definitions (the fake CRI server uses them) decode without a cache', () => {
+    const { RuntimeService } = loadCriServices();
+    const wire = encode([container('z')]);
+    const c1 = RuntimeService.service.ListContainers!.responseDeserialize(wire) as { containers: object[] };
+    const c2 = RuntimeService.service.ListContainers!.responseDeserialize(wire) as { containers: object[] };
+    assert.notEqual(c1.containers[0], c2.containers[0]);
+  });
+
+  it('an entry whose last field runs past the entry is decoded whole by the library (as it decides), uncached', () => {
+    const entry = encode([container('a')]);
+    const reader = protobuf.Reader.create(entry);
+    reader.uint32(); // the entry's tag
+    const length = reader.uint32();
+    const body = entry.subarray(reader.pos);
+    // The same bytes, with the entry's length one short: its last field ends past it.
+    const bad = Buffer.concat([Buffer.from([0x0a]), protobuf.Writer.create().uint32(length - 1).finish(), body]);
+    const decode = fresh();
+    let expected: unknown;
+    try {
+      expected = libraryDecode(bad);
+    } catch (err) {
+      assert.throws(() => decode(bad), { message: (err as Error).message });
+      return;
+    }
+    assert.deepEqual(decode(bad), expected);
+    assert.equal(decode.cached(), 0);
   });
 });
