@@ -41,6 +41,7 @@ import type { ClusterMode } from './run-cluster.js';
 import { nodeSettings } from './node-settings.js';
 import { resolveNodeApiAuth, type NodeApiAuth } from './flags-node-api.js';
 import { startNodeApi } from './run-node-api.js';
+import { firstShutdownSignal } from './signals.js';
 
 export async function runAgent(o: RunOptions): Promise<void> {
   const logger = createLogger(o.logLevel, o.logFormat);
@@ -260,16 +261,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
   if (o.enableServer && !nodeApi) process.exitCode = 1;
   logger.info({ manifests: o.podManifestPath || undefined, manifestUrl: o.manifestUrl, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
 
-  await new Promise<void>((resolve) => {
-    // The kubelet exits when its server cannot listen; so does the agent, leaving its pods running.
-    if (process.exitCode === 1) return resolve();
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'shutting down; pods keep running in the runtime');
-      resolve();
-    };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-  });
+  // The kubelet exits when its server cannot listen; so does the agent, leaving its pods running.
+  if (process.exitCode !== 1) await firstShutdownSignal(process, logger, (code) => process.exit(code));
   await nodeApi?.close();
   await server.close();
   await cluster?.stop();
