@@ -42,6 +42,7 @@ import { nodeSettings } from './node-settings.js';
 import { resolveNodeApiAuth, type NodeApiAuth } from './flags-node-api.js';
 import { startNodeApi } from './run-node-api.js';
 import { firstShutdownSignal } from './signals.js';
+import { startHeapTrim } from './heap-trim.js';
 
 export async function runAgent(o: RunOptions): Promise<void> {
   const logger = createLogger(o.logLevel, o.logFormat);
@@ -260,9 +261,12 @@ export async function runAgent(o: RunOptions): Promise<void> {
     : undefined;
   if (o.enableServer && !nodeApi) process.exitCode = 1;
   logger.info({ manifests: o.podManifestPath || undefined, manifestUrl: o.manifestUrl, readOnlyPort: server.port || 'disabled' }, 'mini-kubelet is running');
+  // Resident memory back to its steady size soon after each burst of pod starts (src/cli/heap-trim.ts).
+  const heapTrim = startHeapTrim(logger);
 
   // The kubelet exits when its server cannot listen; so does the agent, leaving its pods running.
   if (process.exitCode !== 1) await firstShutdownSignal(process, logger, (code) => process.exit(code));
+  heapTrim.stop();
   await nodeApi?.close();
   await server.close();
   await cluster?.stop();
