@@ -64,8 +64,10 @@ let gcFunction: (() => void) | undefined;
 function memorySavingGC(): void {
   if (!gcFunction) {
     v8.setFlagsFromString('--expose-gc');
-    gcFunction = vm.runInNewContext('gc') as () => void;
+    const gc: unknown = vm.runInNewContext('typeof gc === "function" ? gc : undefined');
     v8.setFlagsFromString('--no-expose-gc');
+    if (typeof gc !== 'function') throw new Error('this Node.js does not expose V8\'s gc to a new context');
+    gcFunction = gc as () => void;
   }
   v8.setFlagsFromString('--optimize-for-size');
   try {
@@ -94,6 +96,7 @@ export function compactHeap(): void {
 
 export interface HeapTrimLogger {
   debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 export interface HeapTrimDeps {
@@ -115,7 +118,14 @@ export function startHeapTrim(logger: HeapTrimLogger, policy: HeapTrimPolicy = D
     const before = deps.readOldSpace();
     if (!shouldTrimHeap({ oldSpaceSize: before.size, baselineSize, utilization }, policy)) return;
     const t0 = deps.now();
-    deps.compact();
+    try {
+      deps.compact();
+    } catch (e) {
+      // A Node.js whose V8 refuses the flags: V8's own memory reducer still returns the memory, later.
+      clearInterval(timer);
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'heap trim unavailable; it is switched off');
+      return;
+    }
     const pauseMs = Math.round(deps.now() - t0);
     const after = deps.readOldSpace();
     baselineSize = after.size;

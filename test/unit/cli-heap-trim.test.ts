@@ -54,7 +54,7 @@ describe('startHeapTrim', () => {
     let compactions = 0;
     const lines: string[] = [];
     const trim = startHeapTrim(
-      { debug: (_o, msg) => lines.push(msg) },
+      { debug: (_o, msg) => lines.push(msg), warn: (_o, msg) => lines.push(`warn ${msg}`) },
       quick,
       { readOldSpace: () => heap, compact: () => { compactions++; heap = { size: heap.size - 4 * MB, used: 23 * MB }; }, now: () => performance.now() },
     );
@@ -73,7 +73,7 @@ describe('startHeapTrim', () => {
   it('waits while the event loop is busy', async () => {
     let compactions = 0;
     const trim = startHeapTrim(
-      { debug: () => {} },
+      { debug: () => {}, warn: () => {} },
       { ...P, intervalMs: 20, quietIntervals: 2, maxUtilization: 0.5 },
       { readOldSpace: (() => { let n = 0; return () => ({ size: (n++ === 0 ? 24 : 35) * MB, used: 23 * MB }); })(), compact: () => void compactions++, now: () => performance.now() },
     );
@@ -88,5 +88,22 @@ describe('startHeapTrim', () => {
     await sleep(200);
     trim.stop();
     assert.ok(compactions >= 1, 'once quiet');
+  });
+
+  it('a compaction that throws switches the trim off with one warning, and the process goes on', async () => {
+    let calls = 0;
+    const lines: string[] = [];
+    let heap = { size: 35 * MB, used: 24 * MB };
+    const trim = startHeapTrim(
+      { debug: (_o, msg) => lines.push(msg), warn: (_o, msg) => lines.push(`warn ${msg}`) },
+      quick,
+      { readOldSpace: () => heap, compact: () => { calls++; throw new Error('no gc here'); }, now: () => performance.now() },
+    );
+    await sleep(60);
+    heap = { size: 50 * MB, used: 24 * MB };
+    await sleep(60);
+    trim.stop();
+    assert.equal(calls, 1);
+    assert.deepEqual(lines, ['warn heap trim unavailable; it is switched off']);
   });
 });
