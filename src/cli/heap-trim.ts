@@ -5,12 +5,12 @@
 // moves objects off pages that are mostly empty, so the rest stays resident; V8's own memory
 // reducer compacts them, but only after it has watched the allocation rate stay low for 8 s or
 // more, so the agent keeps 10–12 MB it does not use for 10–20 s after every burst. Here a timer
-// looks every second: when the old space has grown 8 MB or more since the last look that
-// compacted (or since start), and the event loop was busy less than 5 % of the last 3 s (a burst
-// keeps it 25–35 % busy, the seconds after it 1–4 %), it runs a full GC in V8's memory-saving
-// mode, 45–65 ms at 100 pods. The size it leaves is the new baseline, so a heap that grew because
-// there is more to keep (more pods) is compacted once, not again and again; at steady state the
-// old space moves by 2–3 MB and it never runs.
+// looks every second: when the old space has grown 8 MB or more over its smallest size since the
+// last compaction (or since start), and the event loop was busy less than 5 % of the last 3 s (a
+// burst keeps it 25–35 % busy, the seconds after it 1–4 %), it runs a full GC in V8's
+// memory-saving mode, 45–65 ms at 100 pods. The size it leaves is the new baseline, so a heap that
+// grew because there is more to keep (more pods) is compacted once, not again and again; at
+// steady state the old space moves by 2–3 MB and it never runs.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
@@ -43,7 +43,7 @@ export interface OldSpace {
 /** What one look sees. */
 export interface HeapTrimSample {
   oldSpaceSize: number;
-  /** The old space's size after the last compaction (at start: its size then). */
+  /** The old space's smallest size since the last compaction (or since start). */
   baselineSize: number;
   /** Share of the last `quietIntervals` intervals the event loop was busy (0..1). */
   utilization: number;
@@ -116,6 +116,8 @@ export function startHeapTrim(logger: HeapTrimLogger, policy: HeapTrimPolicy = D
     marks.push(next);
     if (marks.length > policy.quietIntervals) marks.shift();
     const before = deps.readOldSpace();
+    // V8 may shrink the old space by itself (pods gone, its memory reducer): grow from there.
+    baselineSize = Math.min(baselineSize, before.size);
     if (!shouldTrimHeap({ oldSpaceSize: before.size, baselineSize, utilization }, policy)) return;
     const t0 = deps.now();
     try {

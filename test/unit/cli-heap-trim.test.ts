@@ -70,6 +70,23 @@ describe('startHeapTrim', () => {
     assert.equal(compactions, 2);
   });
 
+  it('after V8 shrank the old space by itself, growth counts from the smaller size', async () => {
+    let heap = { size: 60 * MB, used: 50 * MB };
+    let compactions = 0;
+    const trim = startHeapTrim(
+      { debug: () => {}, warn: () => {} },
+      quick,
+      { readOldSpace: () => heap, compact: () => void compactions++, now: () => performance.now() },
+    );
+    await sleep(50);
+    heap = { size: 25 * MB, used: 23 * MB }; // most pods gone; V8's memory reducer shrank it
+    await sleep(50);
+    heap = { size: 35 * MB, used: 24 * MB }; // the next burst: 10 MB over 25, though under 60
+    await sleep(80);
+    trim.stop();
+    assert.equal(compactions, 1);
+  });
+
   it('waits while the event loop is busy', async () => {
     let compactions = 0;
     const trim = startHeapTrim(
