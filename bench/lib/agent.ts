@@ -1,6 +1,6 @@
 // Runs one mini-kubelet process for a benchmark: private dirs and node name, atomic manifest writes, its /pods and /metrics, its /proc figures.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -126,6 +126,8 @@ export class BenchAgent {
 
   /** Reads the JSON log: error count, and a tail for failure messages. */
   private follow(): void {
+    // BENCH_AGENT_LOG=FILE keeps a copy of the agent's log (every round's agent appends).
+    const logCopy = process.env.BENCH_AGENT_LOG || undefined;
     let partial = '';
     this.child.stderr!.on('data', (d: Buffer) => {
       const lines = (partial + d.toString()).split('\n');
@@ -135,6 +137,7 @@ export class BenchAgent {
         if (this.tail.length > 60) this.tail.shift();
         if (line.includes('"level":50')) this.errors++;
         if (line.includes('"memlog"')) process.stderr.write(`${line}\n`);
+        if (logCopy !== undefined) appendFileSync(logCopy, `${line}\n`);
       }
     });
   }
