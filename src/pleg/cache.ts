@@ -22,6 +22,12 @@ interface Waiter {
 export class PodCache {
   private readonly entries = new Map<string, Entry>();
   private readonly stale = new Set<string>();
+  /**
+   * UIDs seen gone from the runtime, and as of when. A relist that listed a pod before its worker
+   * removed it would otherwise store it again afterwards, and housekeeping would take the removed
+   * pod for an orphan. Kept until a relist that began later has finished (updateTime).
+   */
+  private readonly goneAt = new Map<string, number>();
   private readonly waiters = new Map<string, Waiter[]>();
   private globalTimestamp: number | undefined;
 
@@ -50,21 +56,27 @@ export class PodCache {
   set(uid: string, pod: ObservedPod, timestamp: number): boolean {
     const current = this.entries.get(uid);
     if (current && current.timestamp > timestamp) return false;
+    const gone = this.goneAt.get(uid);
+    if (gone !== undefined && gone > timestamp) return false;
     this.entries.set(uid, { pod, timestamp });
+    this.goneAt.delete(uid);
     this.stale.delete(uid);
     this.notify(uid);
     return true;
   }
 
   /**
-   * Forgets a UID (the runtime holds nothing for it any more). With `notNewerThan`, an entry newer
-   * than that is kept: it was written after the caller looked.
+   * Forgets a UID: the runtime held nothing for it as of `timestamp` (when the caller began to
+   * look). An entry newer than that is kept, as it was written after the caller looked; an older
+   * observation that arrives later is refused.
    */
-  delete(uid: string, notNewerThan?: number): void {
+  delete(uid: string, timestamp: number): void {
     const current = this.entries.get(uid);
-    if (current && notNewerThan !== undefined && current.timestamp > notNewerThan) return;
+    if (current && current.timestamp > timestamp) return;
     this.entries.delete(uid);
     this.stale.delete(uid);
+    this.goneAt.set(uid, Math.max(timestamp, this.goneAt.get(uid) ?? timestamp));
+    this.notify(uid);
   }
 
   /** The UID's inspection failed: its entry (or its absence) is no longer vouched for by the global timestamp. */
@@ -76,6 +88,9 @@ export class PodCache {
   updateTime(timestamp: number): void {
     if (this.globalTimestamp !== undefined && timestamp < this.globalTimestamp) return;
     this.globalTimestamp = timestamp;
+    // Relists never overlap: once one that began after a removal has finished, no older listing
+    // of that pod is still on its way.
+    for (const [uid, at] of this.goneAt) if (at < timestamp) this.goneAt.delete(uid);
     for (const uid of [...this.waiters.keys()]) this.notify(uid);
   }
 
@@ -106,7 +121,7 @@ export class PodCache {
   }
 
   private isFresh(uid: string, minTimestamp: number): boolean {
-    const own = this.entries.get(uid)?.timestamp;
+    const own = this.entries.get(uid)?.timestamp ?? this.goneAt.get(uid);
     if (own !== undefined && own >= minTimestamp) return true;
     return !this.stale.has(uid) && this.globalTimestamp !== undefined && this.globalTimestamp >= minTimestamp;
   }

@@ -68,7 +68,7 @@ describe('running pods and containers', () => {
     put(anObservedPod({ containers: [aContainer('a')] }, { uid: 'u1' }));
     put(anObservedPod({ containers: [aContainer('b')] }, { uid: 'u2' }));
     assert.equal((await scrape()).pods, 2);
-    cache.delete('u1');
+    cache.delete('u1', T0 + 1);
     assert.deepEqual(await scrape(), { pods: 1, created: 0, running: 1, exited: 0, unknown: 0 });
   });
 });

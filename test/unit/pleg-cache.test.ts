@@ -76,7 +76,7 @@ test('a pod never inspected successfully is not reported as absent while stale',
   const p = cache.getNewerThan('new', 100);
   cache.updateTime(200);
   assert.equal(await settled(p), 'pending');
-  cache.delete('new');
+  cache.delete('new', 250);
   cache.updateTime(300);
   assert.equal(await p, undefined);
 });
@@ -89,6 +89,39 @@ test('delete with notNewerThan keeps an entry written after the caller looked', 
   cache.delete('u1', 500);
   assert.equal(cache.get('u1'), undefined);
   assert.deepEqual(cache.uids(), []);
+});
+
+test('an observation older than a removal is refused: a relist that listed the pod before its worker removed it does not bring it back', () => {
+  const cache = new PodCache();
+  cache.set('u1', pod('u1', 100), 100);
+  // The worker removed the pod and looked at 300: nothing left.
+  cache.delete('u1', 300);
+  // A relist that began at 200 (the pod still listed) finishes inspecting it only now.
+  assert.equal(cache.set('u1', pod('u1', 200, 'stale'), 200), false);
+  assert.equal(cache.get('u1'), undefined);
+  assert.deepEqual(cache.uids(), []);
+  // A pod with the same UID seen after the removal (a restart of the same static pod) is stored.
+  assert.equal(cache.set('u1', pod('u1', 400, 'again'), 400), true);
+  assert.equal(cache.get('u1')?.name, 'again');
+});
+
+test('a removal is remembered only until a relist that began after it has finished', () => {
+  const cache = new PodCache();
+  cache.delete('u1', 300);
+  cache.updateTime(250); // the relist that was already running when the pod went
+  assert.equal(cache.set('u1', pod('u1', 260), 260), false);
+  cache.updateTime(350);
+  // Nothing older can still be on its way; the memory of the removal is dropped.
+  assert.equal(cache.set('u1', pod('u1', 260), 260), true);
+});
+
+test('getNewerThan is answered by a removal at least that new, without waiting for a relist', async () => {
+  const cache = new PodCache();
+  cache.set('u1', pod('u1', 100), 100);
+  const p = cache.getNewerThan('u1', 200);
+  assert.equal(await settled(p), 'pending');
+  cache.delete('u1', 200);
+  assert.equal(await settled(p), undefined);
 });
 
 test('getNewerThan rejects when aborted and forgets the waiter', async () => {
