@@ -10,6 +10,7 @@ import { podManifest, type PodShape } from './lib/pods.js';
 import { containersByPod, lastStartedAt, type BenchRuntime } from './lib/runtime.js';
 import { ratio, round, sleep, summarize } from './lib/stats.js';
 import { runFloor } from './floor.js';
+import { waitForQuiet } from './lib/quiet.js';
 
 export interface BurstMeasure {
   pods: number;
@@ -93,10 +94,13 @@ export async function runBurst(
   const floors: number[] = [];
   let errors = 0;
   for (let round = 0; round < opts.rounds; round++) {
+    // Each side starts on a quiet machine (lib/quiet.ts): the agent after its own start-up too.
+    await waitForQuiet();
     floors.push((await runFloor(rt, { pods: opts.pods, concurrency: opts.concurrency })).wallMs);
     const agent = await BenchAgent.start({ name: 'burst', endpoint: rt.endpoint, extraArgs: opts.extraArgs });
     const cleanup = onCleanup(() => agent.cleanup(rt.cri));
     try {
+      await waitForQuiet();
       measures.push(await measureBurst(agent, rt, opts.pods));
       if (round === opts.rounds - 1) await then?.(agent);
       errors += agent.errorCount();

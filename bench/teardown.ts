@@ -4,7 +4,8 @@
 // 1: the kubelet's minimum grace (2 s) applies, so each stop takes all of it and the figure shows
 // whether the stops go out together (about one grace period) or in waves. The floor is the runtime's
 // own bound: the same pods started over CRI, then StopContainer(timeout 2) for all of them at once.
-// Each round is floor then agent (fresh agent each round), so both see the same machine.
+// Each round is floor then agent (fresh agent each round), so both see the same machine; each
+// side's stop begins once the machine is quiet after its starts (lib/quiet.ts).
 import { BenchAgent } from './lib/agent.js';
 import { onCleanup } from './lib/cleanup.js';
 import { type PodShape } from './lib/pods.js';
@@ -12,6 +13,7 @@ import { containersByPod, forEachLimit, type BenchRuntime } from './lib/runtime.
 import { ratio, round, sleep, summarize, type Summary } from './lib/stats.js';
 import { FloorSession } from './floor.js';
 import { measureBurst } from './burst.js';
+import { waitForQuiet } from './lib/quiet.js';
 import { effectiveGracePeriod } from '../src/podworker/kill.js';
 import { ownershipSelector } from '../src/runtime/labels.js';
 
@@ -53,6 +55,7 @@ async function floorRound(rt: BenchRuntime, n: number, shape: PodShape): Promise
     for (let i = 0; i < n; i++) pods.push(await session.prepare(`floor-td-${i}`, shape));
     const ids: string[] = [];
     await forEachLimit(pods, 4, async (p) => void ids.push((await session.start(p)).containerId));
+    await waitForQuiet();
     const t0 = Date.now();
     await Promise.all(ids.map((id) => rt.cri.stopContainer(id, effectiveGracePeriod(GRACE))));
     return await untilNone('floor stop', async () => (await containersByPod(rt.cri, session.nodeName, 'CONTAINER_RUNNING')).size, t0);
@@ -66,6 +69,7 @@ async function agentRound(rt: BenchRuntime, n: number, shape: PodShape, extraArg
   const cleanup = onCleanup(() => agent.cleanup(rt.cri));
   try {
     await measureBurst(agent, rt, n, shape);
+    await waitForQuiet();
     const t0 = Date.now();
     for (let i = 0; i < n; i++) agent.removeManifest(`burst-${i}.yaml`);
     const none = await untilNone('no container running', async () => (await containersByPod(rt.cri, agent.nodeName, 'CONTAINER_RUNNING')).size, t0);
