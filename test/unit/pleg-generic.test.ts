@@ -262,6 +262,41 @@ test('a pod removed while a relist was listing, after a worker cached it, does n
   assert.deepEqual(cache.uids(), []);
 });
 
+test('a relist whose inspection of a pod answers after its worker removed it does not bring the pod back', async () => {
+  const { clock, cri, cache, pleg, relist } = setup();
+  const { sandboxId, containerIds: [c] } = await makePod(cri, 'u1', ['app']);
+  await cri.startContainer(c!);
+  await relist();
+  await cri.stopContainer(c!, 0);
+  // The relist lists the pod (its container died, so it is inspected), and the runtime's answer
+  // to PodSandboxStatus is on its way back while the worker removes the pod and looks again.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const sandboxStatus = cri.podSandboxStatus.bind(cri);
+  let answered!: () => void;
+  const inFlight = new Promise<void>((r) => (answered = r));
+  cri.podSandboxStatus = async (...args: Parameters<FakeCri['podSandboxStatus']>) => {
+    const answer = await sandboxStatus(...args);
+    answered();
+    await gate;
+    return answer;
+  };
+  clock.t += 1000;
+  const racing = pleg.relist();
+  await inFlight;
+  cri.podSandboxStatus = sandboxStatus;
+  await cri.removeContainer(c!);
+  await cri.stopPodSandbox(sandboxId);
+  await cri.removePodSandbox(sandboxId);
+  clock.t += 10;
+  assert.equal((await pleg.updatePod('u1')).sandboxes.length, 0);
+  release();
+  await racing;
+  // Housekeeping would take a pod left in the cache, with no worker and no source, for an orphan.
+  assert.equal(cache.get('u1'), undefined);
+  assert.deepEqual(cache.uids(), []);
+});
+
 test('a pod a worker cached and removed between two relists is dropped by the next relist', async () => {
   const { cri, cache, pleg, relist } = setup();
   await relist();
