@@ -21,7 +21,7 @@ import { nodeIPOf, nodeNameOf } from '../node/address.js';
 import { PodCache } from '../pleg/cache.js';
 import { GenericPLEG } from '../pleg/generic.js';
 import { PodConfig } from '../podconfig/podconfig.js';
-import { BackOff, CRASH_LOOP_INITIAL_MS, IMAGE_PULL_INITIAL_MS, IMAGE_PULL_MAX_MS } from '../podworker/backoff.js';
+import { BackOff, CRASH_LOOP_INITIAL_MS, IMAGE_PULL_INITIAL_MS, IMAGE_PULL_MAX_MS, MOUNT_RETRY_INITIAL_MS, MOUNT_RETRY_MAX_MS } from '../podworker/backoff.js';
 import { ImageManager } from '../podworker/images.js';
 import { OrphanedPodDirs } from '../volumes/orphaned-pod-dirs.js';
 import { SandboxRequests } from '../podworker/sandbox-requests.js';
@@ -134,6 +134,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     volumes,
     recorder,
     crashLoopBackOff,
+    mountBackOff: new BackOff({ initialMs: MOUNT_RETRY_INITIAL_MS, maxMs: MOUNT_RETRY_MAX_MS, clock }),
     logger,
     clock,
     hostIP,

@@ -6,6 +6,19 @@ export const CRASH_LOOP_INITIAL_MS = 10_000;
 export const CRASH_LOOP_MAX_MS = 300_000;
 export const IMAGE_PULL_INITIAL_MS = 10_000;
 export const IMAGE_PULL_MAX_MS = 300_000;
+/**
+ * A pod whose volumes failed to set up is tried again after 0.5 s, then 1, 2, 4 s..., as the
+ * kubelet's volume manager retries a mount (nestedpendingoperations: initialDurationBeforeRetry).
+ * Its cap is 2m2s; ours is the pod worker's 10 s error retry, so a mount that failed for a long
+ * while (a ConfigMap created late) is never retried more slowly than before. The key is the pod's.
+ */
+export const MOUNT_RETRY_INITIAL_MS = 500;
+export const MOUNT_RETRY_MAX_MS = 10_000;
+
+/** One mount back-off per pod (the kubelet keeps one per volume operation; ours sets every volume up at once). */
+export function mountRetryKey(uid: string): string {
+  return `${uid}_volumes`;
+}
 
 export interface BackOffOptions {
   initialMs: number;

@@ -43,6 +43,8 @@ export interface ExecutorDeps {
   recorder: EventRecorder;
   /** CrashLoopBackOff, keyed by crashLoopKey; the executor records each restart in it. */
   crashLoopBackOff: BackOff;
+  /** Retries of a pod whose volumes failed to set up, keyed by mountRetryKey; absent: every 10 s. */
+  mountBackOff?: BackOff;
   logger: Logger;
   /** Unix ms. */
   clock: () => number;

@@ -10,6 +10,7 @@ import { POD_UID_LABEL } from '../runtime/labels.js';
 import type { ContainerWaitingReason, ObservedPod } from '../runtime/types.js';
 import type { ContainerKind, ContainerToStart, PodActions } from './actions.js';
 import { failedPullSecretsMessage, readPullSecrets } from './cluster-objects.js';
+import { mountRetryKey } from './backoff.js';
 import type { ExecutorDeps } from './deps.js';
 import { probeKillGracePeriod } from '../prober/timing.js';
 import { killContainer, killPod } from './kill.js';
@@ -145,10 +146,18 @@ async function ensureSandbox(
     deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
     return notCreated(errorMessage(err));
   }
+  const mountKey = mountRetryKey(pod.metadata!.uid!);
   try {
     await deps.volumes.setUpPod(pod);
+    deps.mountBackOff?.reset(mountKey);
   } catch (err) {
     deps.recorder.event(pod, 'Warning', 'FailedMount', errorMessage(err));
+    // A mount that failed for a moment (a token the API server refused while it had not yet seen
+    // the pod's binding) is tried again soon, not after the 10 s a failed sandbox waits.
+    if (deps.mountBackOff) {
+      deps.mountBackOff.next(mountKey, deps.clock());
+      result.resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, deps.mountBackOff.get(mountKey));
+    }
     return notCreated(errorMessage(err));
   }
   if (!actions.createSandbox) {

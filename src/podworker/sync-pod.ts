@@ -179,6 +179,7 @@ export class KubeletPodSyncer implements PodSyncer {
     this.opts.sandboxRequests.forget(uid);
     // The kubelet leaves them to backOff.GC; a removed pod's UID never runs again, so drop them now.
     this.opts.crashLoopBackOff.forgetPod(uid);
+    this.opts.mountBackOff?.forgetPod(uid);
     this.opts.images.forgetPod(uid);
     this.syncCount.delete(uid);
     this.opts.trace?.forget(uid);

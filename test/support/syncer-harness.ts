@@ -7,7 +7,7 @@ import pino from 'pino';
 import { EventRecorder } from '../../src/events/recorder.js';
 import { PodCache } from '../../src/pleg/cache.js';
 import { GenericPLEG } from '../../src/pleg/generic.js';
-import { BackOff } from '../../src/podworker/backoff.js';
+import { BackOff, MOUNT_RETRY_INITIAL_MS, MOUNT_RETRY_MAX_MS } from '../../src/podworker/backoff.js';
 import { ImageManager } from '../../src/podworker/images.js';
 import { SandboxRequests } from '../../src/podworker/sandbox-requests.js';
 import { KubeletPodSyncer } from '../../src/podworker/sync-pod.js';
@@ -64,6 +64,7 @@ export function makeHarness(opts: {
   const root = mkdtempSync(path.join(tmpdir(), 'mk-sync-'));
   tempRoots.push(root);
   const imageBackOff = new BackOff({ initialMs: 10_000, maxMs: 300_000, clock });
+  const mountBackOff = new BackOff({ initialMs: MOUNT_RETRY_INITIAL_MS, maxMs: MOUNT_RETRY_MAX_MS, clock });
   const images = new ImageManager({
     cri,
     backOff: imageBackOff,
@@ -80,6 +81,7 @@ export function makeHarness(opts: {
     volumes,
     recorder,
     crashLoopBackOff,
+    mountBackOff,
     logger,
     clock,
     hostIP: '192.0.2.10',
@@ -105,6 +107,7 @@ export function makeHarness(opts: {
     root,
     crashLoopBackOff,
     imageBackOff,
+    mountBackOff,
     advance: (ms: number) => (now += ms),
     now: clock,
     sync: (pod: V1Pod) => syncer.syncPod(pod, signal),

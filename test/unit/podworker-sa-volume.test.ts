@@ -58,12 +58,24 @@ test('no kube-root-ca.crt yet: FailedMount, no sandbox, ContainerCreating with t
   assert.deepEqual(h.recorder.eventsFor(p.metadata!.uid!).map((e) => [e.type, e.reason, e.message]), [['Warning', 'FailedMount', message]]);
   const waiting = h.status(p)!.containerStatuses![0]!.state!.waiting!;
   assert.deepEqual([waiting.reason, waiting.message], ['ContainerCreating', message]);
-  assert.equal(r.resyncAfterMs, 10_000, 'retried after the kubelet\'s backOffPeriod');
+  // Retried soon, as the kubelet's volume manager retries a mount: 0.5 s, then doubling, but never
+  // waiting longer than a failed sandbox's 10 s.
+  assert.equal(r.resyncAfterMs, 500);
+  const delays: (number | undefined)[] = [];
+  let wait = r.resyncAfterMs!;
+  for (let i = 0; i < 6; i++) {
+    h.advance(wait);
+    wait = (await h.sync(p)).resyncAfterMs!;
+    delays.push(wait);
+  }
+  assert.deepEqual(delays, [1000, 2000, 4000, 8000, 10_000, 10_000]);
 
   kube.configMaps.put(ca);
   await h.sync(p);
   assert.deepEqual(h.writes(), ['runPodSandbox', 'createContainer', 'startContainer']);
   assert.equal(h.status(p)!.phase, 'Running');
+  // Mounted: the next failure starts again at 0.5 s.
+  assert.equal(h.mountBackOff.get(`${p.metadata!.uid!}_volumes`), 0);
 });
 
 test('a sync does not wait for a remount held up by a slow API server; a crashed container restarts meanwhile', { timeout: 20_000 }, async () => {
