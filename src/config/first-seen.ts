@@ -1,5 +1,6 @@
 // Remembers when a source first saw each pod UID and stamps it on the pods it emits (config.seen, creationTimestamp).
 import type { V1Pod } from '@kubernetes/client-node';
+import { CONFIG_FIRST_SEEN_ANNOTATION } from './annotations.js';
 import { stampFirstSeen } from './identity.js';
 import type { Clock } from './types.js';
 
@@ -9,15 +10,21 @@ import type { Clock } from './types.js';
  * a UID that goes away is forgotten, so a pod that returns is seen anew. Mutates and returns `pods`.
  */
 export function firstSeenStamper(clock: Clock): (pods: V1Pod[]) => V1Pod[] {
-  const firstSeen = new Map<string, number>();
+  const firstSeen = new Map<string, { ms: number; stamp: string }>();
   return (pods) => {
     const now = clock.now();
     const live = new Set<string>();
     for (const pod of pods) {
       const uid = pod.metadata!.uid!;
       live.add(uid);
-      if (!firstSeen.has(uid)) firstSeen.set(uid, now);
-      stampFirstSeen(pod, firstSeen.get(uid)!);
+      let seen = firstSeen.get(uid);
+      if (!seen) {
+        seen = { ms: now, stamp: new Date(now).toISOString() };
+        firstSeen.set(uid, seen);
+      }
+      // A pod object stamped already (the API source hands on an unchanged pod again) is left alone.
+      if (pod.metadata?.annotations?.[CONFIG_FIRST_SEEN_ANNOTATION] === seen.stamp && pod.metadata.creationTimestamp) continue;
+      stampFirstSeen(pod, seen.ms);
     }
     for (const uid of firstSeen.keys()) if (!live.has(uid)) firstSeen.delete(uid);
     return pods;

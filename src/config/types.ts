@@ -16,6 +16,11 @@ export interface ManifestError {
 /** The FULL set of pods a source has right now (not a delta): podconfig diffs successive snapshots. */
 export interface SourceSnapshot {
   source: string;
+  /**
+   * The source's full set. A pod object that was in the source's previous snapshot too is
+   * unchanged (the pod config keeps its copy and does not compare it again): a source hands on a
+   * new object for every change and never modifies one it has handed on.
+   */
   pods: V1Pod[];
   errors: ManifestError[];
 }

@@ -54,6 +54,8 @@ export function diffPods(prev: Map<string, Admitted>, next: Map<string, Admitted
       found.push({ op: 'ADD', source: cur.source, pod: cur.pod });
       continue;
     }
+    // The very copy admitted last time: its source handed on the same, unchanged object.
+    if (cur.pod === old.pod) continue;
     withSeen(cur.pod, old.pod.metadata?.annotations?.[CONFIG_FIRST_SEEN_ANNOTATION]);
     if (differSemantically(old.pod, cur.pod)) {
       const gracefulDelete = cur.pod.metadata?.deletionTimestamp !== undefined;

@@ -37,6 +37,8 @@ export class PodConfig {
   private readonly clock: Clock;
   /** Insertion order is source precedence: the first source to report a name keeps it. */
   private readonly snapshots = new Map<string, SourceSnapshot>();
+  /** Per source, each pod object of its last snapshot and the copy kept of it (see SourceSnapshot.pods). */
+  private readonly copies = new Map<string, Map<V1Pod, V1Pod>>();
   private admitted = new Map<string, Admitted>();
   private duplicates: ManifestError[] = [];
   private readonly subscribers = new Set<(u: PodUpdate) => void>();
@@ -48,7 +50,13 @@ export class PodConfig {
 
   /** Takes a source's full set; returns (and publishes) what changed, in a deterministic order. */
   apply(snapshot: SourceSnapshot): PodUpdate[] {
-    const pods = snapshot.pods.map((p) => structuredClone(p)).sort(byPath(snapshot.source));
+    // A copy, so no source or subscriber shares an object with another; a pod object the source
+    // handed on last time too is unchanged, and keeps its copy, which the diff then passes over.
+    const before = this.copies.get(snapshot.source);
+    const copies = new Map<V1Pod, V1Pod>();
+    for (const p of snapshot.pods) copies.set(p, before?.get(p) ?? structuredClone(p));
+    this.copies.set(snapshot.source, copies);
+    const pods = [...copies.values()].sort(byPath(snapshot.source));
     this.snapshots.set(snapshot.source, { ...snapshot, pods, errors: [...snapshot.errors] });
     const { next, duplicates } = this.merge();
     const updates = diffPods(this.admitted, next, this.clock.now());
@@ -101,8 +109,10 @@ export class PodConfig {
           this.logger.warn({ source, path, pod: name, first }, 'pod failed validation due to duplicate pod name, ignoring');
           continue;
         }
-        // The merge stamps the source, as the kubelet does before comparing.
-        pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [CONFIG_SOURCE_ANNOTATION]: source } };
+        // The merge stamps the source, as the kubelet does before comparing (once: a kept copy has it).
+        if (pod.metadata?.annotations?.[CONFIG_SOURCE_ANNOTATION] !== source) {
+          pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [CONFIG_SOURCE_ANNOTATION]: source } };
+        }
         names.set(name, path);
         next.set(uid, { pod, source });
       }

@@ -191,6 +191,25 @@ describe('API server pod source', () => {
     assert.equal(h.last()!.errors[0]!.podName, 'odd');
   });
 
+  it('an unchanged pod is handed on as the same object in every SET; a changed one as a new one', async (t) => {
+    const h = await harness();
+    t.after(() => h.source.stop());
+    h.kube.pods.put(apiPod('a'));
+    h.kube.pods.put(apiPod('b'));
+    h.kube.pods.put({ metadata: { name: 'odd', namespace: 'default' }, spec: { nodeName: NODE, containers: [] } } as Stored);
+    await h.start();
+    const first = new Map(h.last()!.pods.map((p) => [p.metadata!.name!, p]));
+    const b = h.kube.pods.get('default', 'b') as Stored;
+    b.status = { phase: 'Running' };
+    h.kube.pods.put(b, 'MODIFIED');
+    await until('b Running', () => h.last()!.pods.some((p) => p.status?.phase === 'Running'));
+    const second = new Map(h.last()!.pods.map((p) => [p.metadata!.name!, p]));
+    assert.equal(second.get('a'), first.get('a'), 'a did not change: the same object, not checked or copied again');
+    assert.notEqual(second.get('b'), first.get('b'));
+    assert.equal(second.get('a')!.metadata!.annotations![CONFIG_FIRST_SEEN_ANNOTATION], first.get('a')!.metadata!.annotations![CONFIG_FIRST_SEEN_ANNOTATION]);
+    assert.equal(h.last()!.errors.length, 1, 'the odd pod is still reported in every SET');
+  });
+
   it('stop() ends the watch and emits nothing more', async () => {
     const h = await harness();
     await h.start();

@@ -163,3 +163,22 @@ test('the caller\'s snapshot objects are not modified', () => {
   pc.apply(snap([p]));
   assert.deepEqual(p, before);
 });
+
+test('a pod object the source hands on again is unchanged: its copy is kept and nothing is sent', () => {
+  const pc = config();
+  const a = pod('a', 'u1');
+  const b = pod('b', 'u2');
+  pc.apply(snap([a, b]));
+  const [copyA, copyB] = pc.pods();
+  // The API source's SET after one pod's status changed: the other pod is the same object.
+  const b2 = pod('b', 'u2', { phase: 'Running' });
+  assert.deepEqual(show(pc.apply(snap([a, b2]))), ['RECONCILE file: u2']);
+  const [keptA, newB] = pc.pods();
+  assert.equal(keptA, copyA, 'the unchanged pod keeps the copy admitted before');
+  assert.notEqual(newB, copyB, 'a new object is copied again');
+  assert.equal(newB!.status!.phase, 'Running');
+  assert.deepEqual(show(pc.apply(snap([a, b2]))), []);
+  // A new object with the same content is compared, not trusted: still nothing to send.
+  assert.deepEqual(show(pc.apply(snap([structuredClone(a), b2]))), []);
+  assert.notEqual(pc.pods()[0], copyA);
+});
