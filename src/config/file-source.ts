@@ -222,6 +222,13 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   /** `name`: the entry the watch reported, or undefined when it could not say (then every file is read). */
   function schedule(name?: string | null): void {
     if (stopped) return;
+    // kubelet (file_linux.go): events on hidden files are ignored, as the files are. An editor's
+    // swap file or a writer's ".x.yaml.tmp" renamed into place would otherwise start a pass of its
+    // own, and the pass for the real file would wait behind it.
+    if (name?.startsWith('.')) {
+      logger.debug({ path: join(manifestDir, name) }, 'ignored pod manifest event, because the file starts with a dot');
+      return;
+    }
     // A held-back file's event starts no pass at all (not even a directory listing).
     if (name && heldBack(join(manifestDir, name))) return;
     if (!name || dirty === 'all') dirty = 'all';

@@ -12,9 +12,10 @@ import type { SourceLogger, SourceSnapshot } from '../../src/config/types.js';
 const podYaml = (name: string, image = 'busybox:1.36') =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: app\n    image: ${image}\n`;
 
-function recordingLogger(): SourceLogger & { warnings: string[] } {
+function recordingLogger(): SourceLogger & { warnings: string[]; debugs: string[] } {
   const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, error() {}, warn(_o: unknown, msg?: string) { warnings.push(msg ?? ''); } };
+  const debugs: string[] = [];
+  return { warnings, debugs, debug(_o: unknown, msg?: string) { debugs.push(msg ?? ''); }, info() {}, error() {}, warn(_o: unknown, msg?: string) { warnings.push(msg ?? ''); } };
 }
 
 /** Starts a source on `dir` and collects its snapshots; `until` waits for one that matches. */
@@ -311,4 +312,22 @@ test('file source: the first fix of a failing file is read at once; a second fai
     await h.source.stop();
     await rm(dir, { recursive: true });
   }
+});
+
+test('file source: events on hidden files start no pass (kubelet: produceWatchEvent ignores them); a file renamed into place is read', async (t) => {
+  const dir = await tempDir();
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const h = await harness(dir);
+  t.after(() => h.source.stop());
+  await h.until((s) => s.pods.length === 0, 'the empty start');
+  const ignored = () => h.logger.debugs.filter((m) => m.includes('starts with a dot')).length;
+  // A writer's temp file, then renamed into place: only the rename's event counts.
+  await writeFile(join(dir, '.web.yaml.tmp'), podYaml('web'));
+  await rename(join(dir, '.web.yaml.tmp'), join(dir, 'web.yaml'));
+  await h.until((s) => h.names(s).includes('web-node1'), 'web, renamed into place');
+  assert.ok(ignored() >= 1, 'the temp file\'s events were ignored');
+  const before = h.snapshots.length;
+  await writeFile(join(dir, '.web.yaml.swp'), 'an editor\'s swap file');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(h.snapshots.length, before);
 });
