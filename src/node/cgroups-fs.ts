@@ -240,12 +240,12 @@ async function makeCgroup(mount: string, name: CgroupName): Promise<void> {
   if (path.basename(mount).split(',').includes('cpuset')) await inheritCpuset(path.join(mount, ...name.slice(0, -1)), dir);
 }
 
-/** cpusetCopyIfNeeded: only where the files exist (the cpuset hierarchy) and the new ones are empty. */
+/** cpusetCopyIfNeeded: only where the files exist (the cpuset hierarchy) and the new ones are empty; both files at once. */
 export async function inheritCpuset(parent: string, dir: string): Promise<void> {
-  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+  await Promise.all(['cpuset.cpus', 'cpuset.mems'].map(async (file) => {
     const mine = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
-    if (mine === undefined || mine.trim() !== '') continue;
+    if (mine === undefined || mine.trim() !== '') return;
     const theirs = await readFile(path.join(parent, file), 'utf8').catch(() => undefined);
     if (theirs !== undefined) await writeFile(path.join(dir, file), theirs.trim());
-  }
+  }));
 }
