@@ -50,6 +50,7 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
   let watchedIno: number | undefined;
   let ticker: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
+  let nextTurn: NodeJS.Immediate | undefined;
   let running: Promise<void> | undefined;
   let pendingTrigger: Trigger | undefined;
   /** Paths the watch reported since the last pass ('all': read everything). */
@@ -233,8 +234,16 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
     if (name && heldBack(join(manifestDir, name))) return;
     if (!name || dirty === 'all') dirty = 'all';
     else dirty.add(join(manifestDir, name));
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void resync('watch'), debounceMs);
+    if (debounceMs > 0) {
+      clearTimeout(debounce);
+      debounce = setTimeout(() => void resync('watch'), debounceMs);
+    } else {
+      // No gathering: the next turn, after the other events of this read (a 0 ms timer waits 1 ms).
+      nextTurn ??= setImmediate(() => {
+        nextTurn = undefined;
+        void resync('watch');
+      });
+    }
   }
 
   function closeWatch(): void {
@@ -272,6 +281,7 @@ export function createFileSource(opts: FileSourceOptions): PodSource {
       stopped = true;
       clearInterval(ticker);
       clearTimeout(debounce);
+      clearImmediate(nextTurn);
       closeWatch();
       await running;
       closeWatch();

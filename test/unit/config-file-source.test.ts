@@ -19,12 +19,12 @@ function recordingLogger(): SourceLogger & { warnings: string[]; debugs: string[
 }
 
 /** Starts a source on `dir` and collects its snapshots; `until` waits for one that matches. */
-async function harness(dir: string, opts: { checkFrequencyMs?: number; now?: () => number } = {}) {
+async function harness(dir: string, opts: { checkFrequencyMs?: number; now?: () => number; debounceMs?: number } = {}) {
   const snapshots: SourceSnapshot[] = [];
   const waiters: Array<() => void> = [];
   const logger = recordingLogger();
   const source = createFileSource({
-    manifestDir: dir, nodeName: 'node1', logger, debounceMs: 20,
+    manifestDir: dir, nodeName: 'node1', logger, debounceMs: opts.debounceMs ?? 20,
     checkFrequencyMs: opts.checkFrequencyMs ?? 60_000,
     clock: { now: opts.now ?? (() => Date.UTC(2024, 0, 1)) },
   });
@@ -74,9 +74,9 @@ test('file source: reads regular files, skips dotfiles and subdirectories, repor
   }
 });
 
-test('file source: create, edit, rename and remove are seen through the watch', async () => {
+for (const debounceMs of [20, 0]) test(`file source: create, edit, rename and remove are seen through the watch (events gathered for ${debounceMs} ms, as the agent runs it: 0)`, async () => {
   const dir = await tempDir();
-  const h = await harness(dir);
+  const h = await harness(dir, { debounceMs });
   try {
     assert.deepEqual(h.snapshots[0]!.pods, []);
     await writeFile(join(dir, 'web.yaml'), podYaml('web'));
