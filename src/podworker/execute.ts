@@ -146,7 +146,14 @@ async function ensureSandbox(
     deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(err)}`);
     return notCreated(errorMessage(err));
   }
-  const mountKey = mountRetryKey(pod.metadata!.uid!);
+  const uid = pod.metadata!.uid!;
+  // kubelet: podContainerManager.EnsureExists, the pod cgroup before the sandbox that lives in it,
+  // made before the volumes as there. Neither waits for the other: the cgroup is made while the
+  // volumes are set up, and its error is reported once they are (a sandbox it would have been
+  // for). Not when an earlier RunPodSandbox of this attempt may have made the sandbox (below).
+  const podCgroup = actions.createSandbox && !deps.sandboxRequests.has(uid, attempt) ? deps.podCgroups?.ensurePod(pod) : undefined;
+  podCgroup?.catch(() => undefined);
+  const mountKey = mountRetryKey(uid);
   try {
     await deps.volumes.setUpPod(pod);
     deps.mountBackOff?.reset(mountKey);
@@ -168,13 +175,11 @@ async function ensureSandbox(
   try {
     // A RunPodSandbox that timed out may still have succeeded: reuse its sandbox rather than make a
     // second. Only a call this process made can have left one the cache does not show.
-    const uid = pod.metadata!.uid!;
     const existing = deps.sandboxRequests.has(uid, attempt)
       ? (await deps.cri.listPodSandbox({ labelSelector: { [POD_UID_LABEL]: uid } })).find((s) => s.metadata.attempt === attempt && s.state === 'SANDBOX_READY')
       : undefined;
-    // kubelet: podContainerManager.EnsureExists, the pod cgroup before the sandbox that lives in it.
     if (!existing) {
-      await deps.podCgroups?.ensurePod(pod);
+      await (podCgroup ?? deps.podCgroups?.ensurePod(pod));
       deps.sandboxRequests.add(uid, attempt);
     }
     const id = existing?.id ?? (await deps.cri.runPodSandbox(config));

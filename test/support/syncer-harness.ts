@@ -1,4 +1,5 @@
 // Builds a KubeletPodSyncer over the recording FakeCri, with a settable clock, for executor and worker tests.
+import type { PodCgroups } from '../../src/node/cgroups-fs.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,7 @@ export function makeHarness(opts: {
   probes?: ProbeResultsView;
   lifecycle?: (cri: CriRuntime) => LifecycleRunner;
   stopFirst?: StopFirst;
+  podCgroups?: PodCgroups;
 } = {}) {
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => now;
@@ -94,6 +96,7 @@ export function makeHarness(opts: {
     probes: opts.probes,
     lifecycle: opts.lifecycle?.(cri),
     stopFirst: opts.stopFirst,
+    podCgroups: opts.podCgroups,
   });
   const signal = new AbortController().signal;
   return {
