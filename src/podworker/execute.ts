@@ -42,7 +42,6 @@ export async function executePodActions(
   signal: AbortSignal,
 ): Promise<ExecuteResult> {
   const result: ExecuteResult = { waiting: new Map(), started: [], changed: false };
-  const resyncIn = (ms: number) => (result.resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, Math.max(ms, 0)));
   const grace = podGracePeriodSeconds(pod);
 
   // Step 1: kill what must go.
@@ -67,7 +66,7 @@ export async function executePodActions(
     const message = b.message || `back-off restarting failed container=${b.name} pod=${podDesc(pod)}`;
     result.waiting.set(b.name, { reason: 'CrashLoopBackOff', message });
     deps.recorder.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${b.name} in pod ${podDesc(pod)}`, containerFieldPath(pod, b.name));
-    resyncIn(b.until - deps.clock());
+    resyncIn(result, b.until - deps.clock());
   }
   // A sandbox that runs already, adopted after an agent restart maybe: counted in burstable's
   // shares like the ones this process made (a no-op once counted), even if nothing starts now.
@@ -87,7 +86,7 @@ export async function executePodActions(
     ? await inStep(`create sandbox (attempt ${actions.attempt}): ${actions.createSandboxReason}`, () => ensureSandbox(pod, actions, observed, deps, result))
     : await ensureSandbox(pod, actions, observed, deps, result);
   if (!sandbox) {
-    resyncIn(ERROR_RESYNC_MS);
+    resyncIn(result, ERROR_RESYNC_MS);
     return result;
   }
 
@@ -107,7 +106,7 @@ export async function executePodActions(
     result.changed = true;
     if (failure) {
       result.waiting.set(action.name, failure);
-      resyncIn(ERROR_RESYNC_MS);
+      resyncIn(result, ERROR_RESYNC_MS);
       // An init container that cannot start holds back everything after it.
       if (action.kind === 'init') break;
     } else {
@@ -115,6 +114,11 @@ export async function executePodActions(
     }
   }
   return result;
+}
+
+/** The next sync comes after `ms` at the latest (the soonest of every reason a sync gives). */
+function resyncIn(result: ExecuteResult, ms: number): void {
+  result.resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, Math.max(ms, 0));
 }
 
 async function ensureSandbox(
@@ -163,7 +167,7 @@ async function ensureSandbox(
     // the pod's binding) is tried again soon, not after the 10 s a failed sandbox waits.
     if (deps.mountBackOff) {
       deps.mountBackOff.next(mountKey, deps.clock());
-      result.resyncAfterMs = Math.min(result.resyncAfterMs ?? Infinity, deps.mountBackOff.get(mountKey));
+      resyncIn(result, deps.mountBackOff.get(mountKey));
     }
     return notCreated(errorMessage(err));
   }
