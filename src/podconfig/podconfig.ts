@@ -37,8 +37,12 @@ export class PodConfig {
   private readonly clock: Clock;
   /** Insertion order is source precedence: the first source to report a name keeps it. */
   private readonly snapshots = new Map<string, SourceSnapshot>();
-  /** Per source, each pod object of its last snapshot and the copy kept of it (see SourceSnapshot.pods). */
-  private readonly copies = new Map<string, Map<V1Pod, V1Pod>>();
+  /**
+   * Per source, each pod object of its last snapshot and the copy kept of it (see
+   * SourceSnapshot.pods). Weak: a source that sends new objects every time (the file source) does
+   * not have its old ones kept alive here.
+   */
+  private readonly copies = new Map<string, WeakMap<V1Pod, V1Pod>>();
   private admitted = new Map<string, Admitted>();
   private duplicates: ManifestError[] = [];
   private readonly subscribers = new Set<(u: PodUpdate) => void>();
@@ -53,10 +57,13 @@ export class PodConfig {
     // A copy, so no source or subscriber shares an object with another; a pod object the source
     // handed on last time too is unchanged, and keeps its copy, which the diff then passes over.
     const before = this.copies.get(snapshot.source);
-    const copies = new Map<V1Pod, V1Pod>();
-    for (const p of snapshot.pods) copies.set(p, before?.get(p) ?? structuredClone(p));
+    const copies = new WeakMap<V1Pod, V1Pod>();
+    const pods = snapshot.pods.map((p) => {
+      const copy = before?.get(p) ?? structuredClone(p);
+      copies.set(p, copy);
+      return copy;
+    }).sort(byPath(snapshot.source));
     this.copies.set(snapshot.source, copies);
-    const pods = [...copies.values()].sort(byPath(snapshot.source));
     this.snapshots.set(snapshot.source, { ...snapshot, pods, errors: [...snapshot.errors] });
     const { next, duplicates } = this.merge();
     const updates = diffPods(this.admitted, next, this.clock.now());
