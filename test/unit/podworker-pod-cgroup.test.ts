@@ -2,12 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import pino from 'pino';
 import type { PodCgroups } from '../../src/node/cgroups-fs.js';
-import { newCachingConfigMapManager } from '../../src/objects/configmaps.js';
-import { newWatchingSecretManager } from '../../src/objects/secrets.js';
-import { TokenManager } from '../../src/token/token-manager.js';
-import { FakeKube } from '../support/fake-kube.js';
+import { clusterVolumes } from '../support/cluster-volumes.js';
 import { kubeApiAccess } from '../support/kube-api-access.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 
@@ -16,7 +12,6 @@ class RecordingPodCgroups implements PodCgroups {
   readonly ensured: Array<{ uid: string; tokenRequested: boolean }> = [];
   failing: string | undefined;
   constructor(private readonly tokenRequested: () => boolean) {}
-  async start(): Promise<void> {}
   async ensurePod(pod: V1Pod): Promise<void> {
     this.ensured.push({ uid: pod.metadata!.uid!, tokenRequested: this.tokenRequested() });
     await Promise.resolve();
@@ -26,41 +21,15 @@ class RecordingPodCgroups implements PodCgroups {
   async removePod(): Promise<void> {}
 }
 
-/** A harness whose service-account tokens wait while `hold()` is in force (an API server slow to answer). */
+/** A harness whose service-account tokens can be held back (an API server slow to answer). */
 function setup() {
-  let kube!: FakeKube;
-  let gate: Promise<void> | undefined;
-  let requested = 0;
-  const cgroups = new RecordingPodCgroups(() => requested > 0);
-  const h = makeHarness({
-    podCgroups: cgroups,
-    volumes: (clock) => {
-      kube = new FakeKube(clock);
-      const client = kube.client();
-      const serviceAccounts = { createToken: async (...a: Parameters<typeof client.serviceAccounts.createToken>) => {
-        requested++;
-        await gate;
-        return client.serviceAccounts.createToken(...a);
-      } };
-      return { clock, cluster: {
-        tokens: new TokenManager({ client: serviceAccounts, clock, random: () => 0 }),
-        configMaps: newCachingConfigMapManager(client.configMaps, { clock }),
-        secrets: newWatchingSecretManager(client.secrets, pino({ level: 'silent' })),
-      } };
-    },
-  });
-  kube.configMaps.put({ metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': 'CA' } });
+  const cluster = clusterVolumes();
+  const cgroups = new RecordingPodCgroups(() => cluster.tokenRequests() > 0);
+  const h = makeHarness({ podCgroups: cgroups, volumes: cluster.volumes });
+  cluster.kube().configMaps.put({ metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': 'CA' } });
   h.cri.addImage('busybox:1.36');
-  const hold = () => {
-    let release!: () => void;
-    gate = new Promise<void>((r) => (release = r));
-    return () => {
-      gate = undefined;
-      release();
-    };
-  };
   const p = pod('api-pod', { serviceAccountName: 'default', dnsPolicy: 'Default', volumes: [kubeApiAccess(600)] });
-  return { h, cgroups, hold, p, requested: () => requested };
+  return { h, cgroups, hold: cluster.hold, p, requested: cluster.tokenRequests };
 }
 
 test('the pod cgroup is made while the volumes are still being set up, and the sandbox waits for both', async () => {
@@ -68,7 +37,8 @@ test('the pod cgroup is made while the volumes are still being set up, and the s
   const release = hold();
   const sync = h.sync(p);
   while (requested() === 0) await new Promise((r) => setImmediate(r));
-  assert.deepEqual(cgroups.ensured.map((e) => e.uid), [p.metadata!.uid], 'made before the token has come back');
+  // Made first, as the kubelet does, and not waited for by the volumes: the token is asked for meanwhile.
+  assert.deepEqual(cgroups.ensured, [{ uid: p.metadata!.uid, tokenRequested: false }]);
   assert.deepEqual(h.writes(), [], 'no sandbox before the volumes are there');
   release();
   await sync;

@@ -3,41 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
-import { newCachingConfigMapManager } from '../../src/objects/configmaps.js';
-import { newWatchingSecretManager } from '../../src/objects/secrets.js';
-import { TokenManager } from '../../src/token/token-manager.js';
-import { FakeKube } from '../support/fake-kube.js';
+import { clusterVolumes } from '../support/cluster-volumes.js';
 import { makeHarness, pod } from '../support/syncer-harness.js';
 import { kubeApiAccess } from '../support/kube-api-access.js';
 
 function setup(expirationSeconds = 600) {
-  let kube!: FakeKube;
-  /** While set, TokenRequests wait for it (an API server that does not answer). */
-  let gate: Promise<void> | undefined;
-  const h = makeHarness({
-    volumes: (clock) => {
-      kube = new FakeKube(clock);
-      const client = kube.client();
-      const serviceAccounts = { createToken: async (...a: Parameters<typeof client.serviceAccounts.createToken>) => {
-        await gate;
-        return client.serviceAccounts.createToken(...a);
-      } };
-      return { clock, cluster: {
-        tokens: new TokenManager({ client: serviceAccounts, clock, random: () => 0 }),
-        configMaps: newCachingConfigMapManager(client.configMaps, { clock }),
-        secrets: newWatchingSecretManager(client.secrets, pino({ level: 'silent' })),
-      } };
-    },
-  });
-  const hold = () => {
-    let release!: () => void;
-    gate = new Promise<void>((r) => (release = r));
-    return () => {
-      gate = undefined;
-      release();
-    };
-  };
+  const cluster = clusterVolumes();
+  const h = makeHarness({ volumes: cluster.volumes });
+  const kube = cluster.kube();
+  const hold = cluster.hold;
   h.cri.addImage('busybox:1.36');
   const p = pod('api-pod', { serviceAccountName: 'default', volumes: [kubeApiAccess(expirationSeconds)] });
   const tokenFile = path.join(h.root, 'pods', p.metadata!.uid!, 'volumes/kubernetes.io~projected/kube-api-access-abcde/token');
